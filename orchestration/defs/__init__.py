@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per kind of thing (partitions, resources, assets...)."""

@@ -1,0 +1,1 @@
+"""Loaders: landing files -> typed raw tables in the build database (or quarantine)."""

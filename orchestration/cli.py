@@ -1,52 +1,79 @@
-"""The `omnikpi` command line."""
+"""The `omnikpi` command line: a thin dispatcher; each command lives in its feature module."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 
-from orchestration.config import settings
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
-def _demo(_args: argparse.Namespace) -> int:
-    # Walking skeleton until the simulator and the full refresh exist: one small export
-    # file through the real Dagster load asset, dbt build and a mart table.
-    import dagster as dg
-    import duckdb
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
 
-    from orchestration.definitions import defs
 
-    cfg = settings()
-    cfg.ensure_dirs()
-    day = "2025-03-04"
-    folder = cfg.landing_dir / "shop" / day
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "orders.csv").write_text(
-        "order_name,sku,quantity,price\n#1001,SKU-1,2,10.50\n#1001,SKU-2,1,4.00\n#1002,SKU-1,3,10.50\n"
-    )
-    result = dg.materialize(
-        [
-            defs.get_assets_def(["raw", "shop__orders"]),
-            defs.get_assets_def(["marts", "fct_orders"]),
-        ],
-        partition_key=day,
-        resources=defs.resources,
-    )
-    if not result.success:
-        print("demo failed", file=sys.stderr)
-        return 1
-    with duckdb.connect(str(cfg.build_db), read_only=True) as con:
-        for row in con.execute("select * from marts.fct_orders order by order_id").fetchall():
-            print(row)
-    return 0
+def _simulate(args: argparse.Namespace) -> int:
+    from orchestration.simulator.run import simulate_command
+
+    return simulate_command(args)
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from orchestration.refresh import refresh_command
+
+    return refresh_command(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from orchestration.refresh import demo_command
+
+    return demo_command(args)
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from orchestration.kpis import kpis_command
+
+    return kpis_command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="omnikpi", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the demo end to end")
+    parser = argparse.ArgumentParser(
+        prog="omnikpi", description="Omnichannel analytics warehouse: exports -> DuckDB -> KPIs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sim = sub.add_parser("simulate", help="write realistic channel exports and ground truth")
+    sim.add_argument("--customers", type=_positive, default=1000, help="persons to simulate")
+    sim.add_argument("--days", type=_positive, default=14, help="days of exports")
+    sim.add_argument("--start", type=_date, default=date(2025, 11, 1), help="first day")
+    sim.add_argument("--seed", type=int, default=42, help="random seed (same seed, same bytes)")
+    sim.add_argument("--no-progress", action="store_true", help="no progress bars")
+    sim.set_defaults(func=_simulate)
+
+    ref = sub.add_parser("refresh", help="load, build, check and publish daily partitions")
+    when = ref.add_mutually_exclusive_group()
+    when.add_argument("--date", type=_date, help="one day (default: yesterday)")
+    when.add_argument("--from", dest="date_from", type=_date, help="first day of a range")
+    ref.add_argument("--to", dest="date_to", type=_date, help="last day of a range")
+    ref.set_defaults(func=_refresh)
+
+    demo = sub.add_parser("demo", help="simulate, backfill, publish, print KPIs per phase")
     demo.set_defaults(func=_demo)
+
+    kpis = sub.add_parser("kpis", help="print KPIs from the serving database")
+    kpis.add_argument("--phase", help="awareness, consideration, decision, service, loyalty")
+    kpis.add_argument("--date", type=_date, help="one day (default: the latest published)")
+    kpis.set_defaults(func=_kpis)
     return parser
 
 

@@ -26,9 +26,9 @@ def demo_command(_args: argparse.Namespace) -> int:
     day = "2025-03-04"
     folder = cfg.landing_dir / "shop" / day
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "orders.csv").write_text(
-        "order_name,sku,quantity,price\n#1001,SKU-1,2,10.50\n#1001,SKU-2,1,4.00\n#1002,SKU-1,3,10.50\n"
-    )
+    from orchestration.loaders.samples import SKELETON_FILE, SKELETON_SHOP_CSV
+
+    (folder / SKELETON_FILE).write_text(SKELETON_SHOP_CSV)
     result = dg.materialize(
         [
             defs.get_assets_def(["raw", "shop__orders"]),

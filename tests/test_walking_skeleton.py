@@ -9,11 +9,24 @@ import pytest
 from orchestration.config import Settings
 from orchestration.definitions import defs
 
-SHOP_CSV = """order_name,sku,quantity,price
-#1001,SKU-1,2,10.50
-#1001,SKU-2,1,4.00
-#1002,SKU-1,3,10.50
-"""
+# A shop export as docs/sources.md describes it (25 columns, one row per line item).
+_HEAD = (
+    "Name,Email,Phone,Financial Status,Fulfillment Status,Created at,Updated at,Fulfilled at,"
+    "Delivered at,Currency,Subtotal,Shipping,Discount Code,Discount Amount,Total,"
+    "Shipping Method,Pickup Location,Lineitem quantity,Lineitem name,Lineitem price,"
+    "Lineitem sku,Lineitem discount,Source,Return Reference,Tags"
+)
+_T1 = "2025-03-04 10:15:00 +0100"
+_T2 = "2025-03-04 11:00:00 +0100"
+SHOP_CSV = (
+    f"{_HEAD}\n"
+    f"#1001,anna@example.com,,paid,unfulfilled,{_T1},{_T1},,,EUR,25.00,0.00,,0.00,25.00,"
+    "Home delivery,,2,Sweater,10.50,SKU-1,0.00,web,,\n"
+    f"#1001,anna@example.com,,paid,unfulfilled,{_T1},{_T1},,,EUR,25.00,0.00,,0.00,25.00,"
+    "Home delivery,,1,Socks,4.00,SKU-2,0.00,web,,\n"
+    f"#1002,bob@example.com,,paid,unfulfilled,{_T2},{_T2},,,EUR,31.50,0.00,,0.00,31.50,"
+    "Home delivery,,3,Sweater,10.50,SKU-1,0.00,web,,\n"
+)
 
 
 @pytest.mark.slow
@@ -21,7 +34,7 @@ def test_file_flows_from_landing_to_mart(data_dir: Settings) -> None:
     day = "2025-03-04"
     folder = data_dir.landing_dir / "shop" / day
     folder.mkdir(parents=True)
-    (folder / "orders.csv").write_text(SHOP_CSV)
+    (folder / "orders_export_20250304.csv").write_text(SHOP_CSV)
 
     result = dg.materialize(
         [

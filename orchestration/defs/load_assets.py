@@ -1,26 +1,77 @@
-"""One Dagster asset per source export: landing files -> raw.<source>__<entity>."""
+"""One Dagster asset per source export: landing/<source>/<date>/ -> raw.<source>__<entity>.
+
+Every asset writes the build database, so all of them share the `duckdb_build` pool (size 1)
+with the dbt assets; a backfill of a range is one run that loads its dates in order.
+"""
+
+from datetime import date
 
 import dagster as dg
-import duckdb
 
 from orchestration.config import settings
 from orchestration.defs.partitions import daily_partitions
-from orchestration.loaders.engine import load_csv_partition
+from orchestration.loaders import SOURCES, LoadReport, connect, load_partition
+from orchestration.loaders.engine import utc_now
+from orchestration.loaders.spec import SourceSpec
 
 
-@dg.asset(
-    key=["raw", "shop__orders"],
-    partitions_def=daily_partitions,
-    pool="duckdb_build",
-    group_name="raw",
-    description="Web-shop order lines from landing/shop/<date>/*.csv.",
-)
-def shop__orders(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    cfg = settings()
-    cfg.ensure_dirs()
-    with duckdb.connect(str(cfg.build_db)) as con:
-        rows = load_csv_partition(con, cfg.landing_dir, "shop", "orders", context.partition_key)
-    return dg.MaterializeResult(metadata={"rows_loaded": rows})
+def _summary(reports: list[LoadReport]) -> dict[str, dg.MetadataValue]:
+    files = [f for r in reports for f in r.files]
+    return {
+        "partitions": dg.MetadataValue.int(len(reports)),
+        "files": dg.MetadataValue.int(len(files)),
+        "rows_read": dg.MetadataValue.int(sum(r.rows_read for r in reports)),
+        "rows_loaded": dg.MetadataValue.int(sum(r.rows_loaded for r in reports)),
+        "rows_quarantined": dg.MetadataValue.int(sum(r.rows_quarantined for r in reports)),
+        "file_status": dg.MetadataValue.md(
+            "| file | status | read | loaded | quarantined | message |\n|---|---|---|---|---|---|\n"
+            + "\n".join(
+                f"| {f.file} | {f.status} | {f.rows_read} | {f.rows_loaded} | "
+                f"{f.rows_quarantined} | {f.message} |"
+                for f in files
+            )
+        ),
+    }
 
 
-load_assets = [shop__orders]
+def build_load_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    """The daily-partitioned load asset `raw/<source>__<entity>` for one source."""
+
+    @dg.asset(
+        key=["raw", spec.name],
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="duckdb_build",
+        group_name="raw",
+        kinds={"duckdb"},
+        description=f"{spec.description} From landing/{spec.source}/<date>/{spec.glob}.",
+    )
+    def _load(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        cfg = settings()
+        cfg.ensure_dirs()
+        loaded_at = utc_now()
+        reports: list[LoadReport] = []
+        with connect(cfg) as con:
+            for key in sorted(context.partition_keys):
+                report = load_partition(
+                    con, spec, date.fromisoformat(key), cfg.landing_dir, loaded_at=loaded_at
+                )
+                context.log.info(
+                    f"{spec.source} {key}: {report.rows_read} rows read, {report.rows_loaded} "
+                    f"loaded, {report.rows_quarantined} quarantined, {len(report.files)} file(s)"
+                )
+                reports.append(report)
+        failures = [line for r in reports for line in r.failures]
+        if failures:
+            # Raised after every date and every other file was loaded and committed.
+            raise dg.Failure(
+                description=f"{spec.source}: {len(failures)} file problem(s):\n"
+                + "\n".join(failures),
+                metadata=_summary(reports),
+            )
+        return dg.MaterializeResult(metadata=_summary(reports))
+
+    return _load
+
+
+load_assets = [build_load_asset(spec) for spec in SOURCES.values()]

@@ -1,1 +1,9 @@
-"""Loaders: landing files -> typed raw tables in the build database (or quarantine)."""
+"""Loaders: landing files -> typed raw tables in the build database (or quarantine).
+
+`SOURCES` declares every channel export; `load_partition` loads one source for one date.
+"""
+
+from orchestration.loaders.engine import LoadReport, connect, load_partition
+from orchestration.loaders.sources import SOURCES
+
+__all__ = ["SOURCES", "LoadReport", "connect", "load_partition"]

@@ -1,31 +1,258 @@
-"""Load one source's landing files for one date into raw.<source>__<entity>."""
+"""Load one source's landing files for one date: raw rows, quarantine, load_log.
+
+`load_partition` replaces the partition in one transaction: delete the date's raw and
+quarantine rows, load every file (or quarantine it whole, or skip it as a duplicate
+delivery), write a load_log row per file, commit. A failure rolls back to the previous state.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
+from orchestration.config import Settings
+from orchestration.loaders.audit import FileReport, ensure_tables, loaded_elsewhere, write_load_log
+from orchestration.loaders.readers import (
+    FileProblem,
+    PreparedFile,
+    lines_sql,
+    new_workdir,
+    prepare_file,
+    sql_str,
+)
+from orchestration.loaders.spec import SourceSpec
+from orchestration.loaders.validate import staged_sql
 
-def load_csv_partition(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, entity: str, day: str
-) -> int:
-    """Replace the rows of `day` in raw.<source>__<entity> with the day's CSV files."""
-    table = f"raw.{source}__{entity}"
-    files = sorted((landing_dir / source / day).glob("*.csv"))
-    con.execute("create schema if not exists raw")
-    if not files:
-        return 0
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    select = """
-        select *, filename as _source_file,
-               cast(row_number() over (partition by filename) as integer) as _source_line,
-               cast(? as timestamp) as _loaded_at, cast(? as date) as _partition_date
-        from read_csv(?, all_varchar = true, filename = true, header = true)
+
+@dataclass
+class LoadReport:
+    """The outcome of loading one (source, date) partition."""
+
+    source: str
+    entity: str
+    partition_date: date
+    load_id: str
+    files: list[FileReport] = field(default_factory=list)
+    problem: str | None = None  # set when no file was found
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def failures(self) -> list[str]:
+        """One line per problem the asset must fail on: what, where, and what to fix."""
+        out = [self.problem] if self.problem else []
+        out += [
+            f"{f.file}: {f.message}; fix: {f.fix}" for f in self.files if f.status == "rejected"
+        ]
+        return out
+
+
+def connect(cfg: Settings, attempts: int = 20) -> duckdb.DuckDBPyConnection:
+    """Open the build database with the configured threads and memory limit.
+
+    Writers are serialised by the Dagster pool `duckdb_build`; the short retry only covers a
+    reader (e.g. `dbt docs`) still holding the file lock.
     """
-    params = [loaded_at, day, [str(f) for f in files]]
-    con.execute(f"create table if not exists {table} as {select} limit 0", params)
-    con.execute(f"delete from {table} where _partition_date = ?", [day])
-    con.execute(f"insert into {table} by name {select}", params)
-    return len(con.execute(f"select 1 from {table} where _partition_date = ?", [day]).fetchall())
+    cfg.build_db.parent.mkdir(parents=True, exist_ok=True)
+    config = {"threads": cfg.duckdb_threads, "memory_limit": cfg.duckdb_memory_limit}
+    for attempt in range(attempts):
+        try:
+            return duckdb.connect(str(cfg.build_db), config=config)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    day: date | str,
+    landing_dir: Path,
+    loaded_at: datetime | None = None,
+) -> LoadReport:
+    """Replace partition `day` of raw.<source>__<entity> with the files in its landing folder."""
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    loaded_at = loaded_at or utc_now()
+    started_at = utc_now()
+    report = LoadReport(spec.source, spec.entity, day, load_id=str(uuid.uuid4()))
+    ensure_tables(con, spec)
+
+    folder = landing_dir / spec.source / day.isoformat()
+    paths = sorted(folder.glob(spec.glob)) if folder.is_dir() else []
+    if not paths:
+        # Nothing delivered: leave the partition as it is and say so.
+        report.problem = (
+            f"no export file for {spec.source} on {day}: expected "
+            f"{spec.source}/{day}/{spec.glob} in the landing directory; deliver it and "
+            "rematerialise the partition"
+        )
+        missing = FileReport(
+            f"{spec.source}/{day}/", None, 0, 0, 0, 0, "missing", report.problem, 0.0
+        )
+        write_load_log(con, spec, day, report.load_id, started_at, loaded_at, missing)
+        return report
+
+    with new_workdir() as workdir:
+        prepared = [prepare_file(p, landing_dir, spec, Path(workdir)) for p in paths]
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {spec.table} where _partition_date = ?", [day])
+            con.execute(
+                "delete from audit.quarantine where source = ? and partition_date = ?",
+                [spec.source, day],
+            )
+            seen: dict[str, str] = {}
+            for file in prepared:
+                t0 = time.perf_counter()
+                original = seen.get(file.checksum) or loaded_elsewhere(
+                    con, spec, file.checksum, day
+                )
+                if original:
+                    result = FileReport(
+                        file.rel,
+                        file.checksum,
+                        file.size,
+                        0,
+                        0,
+                        0,
+                        "duplicate",
+                        f"same content (sha256) as {original}, already loaded; skipped "
+                        "(a skipped file counts as 0 rows read)",
+                        0.0,
+                        duplicate_of=original,
+                    )
+                elif file.problem:
+                    result = _reject(con, spec, day, file, report.load_id, loaded_at)
+                else:
+                    result = _load(con, spec, day, file, report.load_id, loaded_at)
+                    seen[file.checksum] = file.rel
+                result.duration_s = time.perf_counter() - t0
+                write_load_log(con, spec, day, report.load_id, started_at, loaded_at, result)
+                report.files.append(result)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return report
+
+
+def _quarantine_insert(spec: SourceSpec, file: PreparedFile) -> str:
+    return (
+        f"insert into audit.quarantine select {sql_str(spec.source)}, {sql_str(spec.entity)}, "
+        f"{sql_str(file.rel)}, _source_line, _raw, _reason, ?, ?, ?"
+    )
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    day: date,
+    file: PreparedFile,
+    load_id: str,
+    loaded_at: datetime,
+) -> FileReport:
+    """Quarantine every line of a file that cannot be parsed, with the file-level reason."""
+    assert file.problem is not None
+    rows = 0
+    if file.text_path is not None:
+        con.execute(
+            f"{_quarantine_insert(spec, file)} from (select *, ? as _reason "
+            f"from ({lines_sql(file, spec)}))",
+            [day, loaded_at, load_id, f"file rejected: {file.problem.reason}"],
+        )
+        rows = _count(con, spec, file, day)
+    return FileReport(
+        file.rel,
+        file.checksum,
+        file.size,
+        rows,
+        0,
+        rows,
+        "rejected",
+        file.problem.reason,
+        0.0,
+        fix=file.problem.fix,
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, spec: SourceSpec, file: PreparedFile, day: date) -> int:
+    row = con.execute(
+        "select count(*) from audit.quarantine "
+        "where source = ? and partition_date = ? and file = ?",
+        [spec.source, day, file.rel],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    day: date,
+    file: PreparedFile,
+    load_id: str,
+    loaded_at: datetime,
+) -> FileReport:
+    con.execute(f"create or replace temp table _staged as {staged_sql(spec, file, day)}")
+    if spec.format == "ndjson":
+        row = con.execute(
+            "select count(*), count(*) filter (_reason like 'invalid JSON%') from _staged"
+        ).fetchone()
+        if row and row[0] > 0 and row[0] == row[1]:
+            # not one line parses: the file is not newline-delimited JSON at all
+            con.execute("drop table _staged")
+            file.problem = FileProblem(
+                "not newline-delimited JSON: no line is a valid JSON record",
+                "export one JSON object per line (NDJSON)",
+            )
+            return _reject(con, spec, day, file, load_id, loaded_at)
+    cols = ", ".join(f'"{name}"' for name, _ in spec.columns)
+    con.execute(
+        f"insert into {spec.table} ({cols}, _extra_json, _source_file, _source_line, "
+        f"_loaded_at, _partition_date) select {cols}, _extra_json, ?, _source_line, ?, ? "
+        "from _staged where _reason is null",
+        [file.rel, loaded_at, day],
+    )
+    con.execute(
+        f"{_quarantine_insert(spec, file)} from _staged where _reason is not null",
+        [day, loaded_at, load_id],
+    )
+    row = con.execute("select count(*), count(_reason) from _staged").fetchone()
+    con.execute("drop table _staged")
+    read, quarantined = (int(row[0]), int(row[1])) if row else (0, 0)
+    notes = file.notes
+    if read == 0:
+        notes.insert(0, "no records" + (" (header only)" if spec.format == "csv" else ""))
+    if quarantined:
+        notes.append(f"{quarantined} of {read} rows quarantined")
+    return FileReport(
+        file.rel,
+        file.checksum,
+        file.size,
+        read,
+        read - quarantined,
+        quarantined,
+        "loaded",
+        "; ".join(notes) or "ok",
+        0.0,
+    )

@@ -10,12 +10,12 @@ renamed as (
 
     select
         -- ids
-        order_name as order_id,
-        sku,
+        name as order_id,
+        lineitem_sku as sku,
 
         -- amounts
-        cast(quantity as integer) as quantity,
-        cast(price as decimal(12, 2)) as unit_price,
+        lineitem_quantity as quantity,
+        lineitem_price as unit_price,
 
         -- lineage
         _source_file,

@@ -1,0 +1,325 @@
+"""Read one landing file: checksum, encoding, header, and an all-text DuckDB relation.
+
+Lines are numbered exactly: DuckDB reads the whole file with `read_text`, splits it on
+newlines and numbers the pieces with `generate_subscripts`, so `_source_line` is the physical
+line number (CSV header = line 1; NDJSON first record = line 1) whatever the scan order.
+Fields are split in SQL too; Python only looks at the header line and the raw bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.loaders.spec import SourceSpec
+
+BOM = "\ufeff"
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class FileProblem:
+    """Why a whole file cannot be loaded, and what the sender should do about it."""
+
+    reason: str
+    fix: str
+
+
+@dataclass
+class PreparedFile:
+    path: Path
+    rel: str  # path relative to the landing directory, as stored in lineage columns
+    checksum: str
+    size: int
+    text_path: Path | None  # UTF-8 text DuckDB reads (the file itself or a transcoded copy)
+    problem: FileProblem | None = None
+    header: list[str] = field(default_factory=list)  # CSV header names, as exported
+    positions: dict[str, int] = field(default_factory=dict)  # field name -> 1-based position
+    extras: list[tuple[str, int]] = field(default_factory=list)  # unknown columns
+    absent: list[str] = field(default_factory=list)  # optional fields the header lacks
+    ends_with_newline: bool = True
+
+    @property
+    def notes(self) -> list[str]:
+        notes = []
+        if self.extras:
+            names = ", ".join(name for name, _ in self.extras)
+            notes.append(f"unknown columns kept in _extra_json: {names}")
+        if self.absent:
+            notes.append(f"optional columns absent (loaded as null): {', '.join(self.absent)}")
+        return notes
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path) -> PreparedFile:
+    """Checksum the file, check its encoding and header; give DuckDB a UTF-8 text to read."""
+    data = path.read_bytes()
+    prepared = PreparedFile(
+        path=path,
+        rel=path.relative_to(landing_dir).as_posix(),
+        checksum=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        text_path=path,
+        ends_with_newline=data.endswith(b"\n"),
+    )
+    if not data.strip():
+        prepared.text_path = None
+        what = "no header row" if spec.format == "csv" else "no records"
+        prepared.problem = FileProblem(
+            f"empty file ({len(data)} bytes): {what}",
+            "re-export the file; a day without records still has the header row"
+            if spec.format == "csv"
+            else "re-export the file",
+        )
+        return prepared
+
+    text: str | None = None
+    if spec.encoding == "latin-1":
+        # Latin-1 decodes any bytes, so look for the signs of a UTF-8 file instead.
+        utf8 = _utf8_or_none(data)
+        if data.startswith(BOM.encode()) or (utf8 is not None and not data.isascii()):
+            prepared.problem = FileProblem(
+                "wrong encoding: the file is UTF-8, expected Latin-1 (ISO-8859-1)",
+                "export the file in Latin-1 as the till system does",
+            )
+            text = (utf8 or data.decode("utf-8", "replace")).removeprefix(BOM)
+        else:
+            text = data.decode("latin-1")
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = data[exc.start]
+            prepared.problem = FileProblem(
+                f"wrong encoding: not valid UTF-8 (byte 0x{byte:02X} on line "
+                f"{_line_of(data, exc.start)}; the file looks Latin-1 or Windows-1252 encoded)",
+                "re-export the file as UTF-8",
+            )
+            # keep every byte: the quarantined raw lines are the Latin-1 reading of the file
+            text = data.decode("latin-1")
+
+    if text is not None:
+        # DuckDB's read_text needs UTF-8: hand it a transcoded copy
+        prepared.text_path = workdir / (path.name + ".utf8")
+        prepared.text_path.write_text(text, encoding="utf-8", newline="")
+
+    if spec.format == "csv" and prepared.problem is None:
+        _check_header(prepared, spec, text if text is not None else _first_line(data))
+    if spec.format == "ndjson" and prepared.problem is None and not prepared.ends_with_newline:
+        _check_truncated(prepared, data)
+    return prepared
+
+
+def _check_truncated(prepared: PreparedFile, data: bytes) -> None:
+    """A file cut off in transfer ends mid-record without its final newline."""
+    last = data.rsplit(b"\n", 1)[-1]
+    try:
+        json.loads(last)
+    except ValueError:
+        prepared.problem = FileProblem(
+            f"truncated file: the last line ({_line_of(data, len(data))}) ends mid-record "
+            "without a closing newline",
+            "re-deliver the complete file",
+        )
+
+
+def _utf8_or_none(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _first_line(data: bytes) -> str:
+    return data.split(b"\n", 1)[0].decode("utf-8")
+
+
+def _check_header(prepared: PreparedFile, spec: SourceSpec, text: str) -> None:
+    line = text.split("\n", 1)[0].removeprefix(BOM).rstrip("\r")
+    header = next(csv.reader([line], delimiter=spec.delimiter))
+    prepared.header = header
+    if len(header) == 1:
+        others = [d for d in _DELIMITER_NAMES if d != spec.delimiter and d in line]
+        if others:
+            seen = others[0]
+            prepared.problem = FileProblem(
+                f"wrong delimiter: the header is {_DELIMITER_NAMES[seen]}-separated "
+                f"({seen!r}), expected {_DELIMITER_NAMES[spec.delimiter]}-separated "
+                f"({spec.delimiter!r})",
+                f"export the file with {spec.delimiter!r} as the delimiter",
+            )
+            return
+    # columns are matched by header name (trimmed, case-insensitive), never by position
+    by_name: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        norm = name.strip().casefold()
+        if norm in by_name:
+            prepared.problem = FileProblem(
+                f"duplicate column in header: {name.strip()!r}",
+                "export each column once",
+            )
+            return
+        by_name[norm] = position
+    known = set()
+    for fld in spec.fields:
+        norm = fld.name.casefold()
+        known.add(norm)
+        if norm in by_name:
+            prepared.positions[fld.name] = by_name[norm]
+    missing = [
+        f.name for f in spec.fields if (f.required or f.key) and f.name not in prepared.positions
+    ]
+    if missing:
+        prepared.problem = FileProblem(
+            f"missing required column(s): {', '.join(missing)}",
+            "add the column(s) to the export (columns are matched by header name)",
+        )
+        return
+    prepared.absent = [f.name for f in spec.fields if f.name not in prepared.positions]
+    prepared.extras = [
+        (name.strip(), pos)
+        for pos, name in enumerate(header, start=1)
+        if name.strip().casefold() not in known
+    ]
+
+
+def lines_sql(prepared: PreparedFile, spec: SourceSpec) -> str:
+    """Physical lines of the file that can hold a record: `_source_line`, `_raw`.
+
+    CSV skips the header (line 1). Blank lines hold no record and are left out.
+    """
+    assert prepared.text_path is not None
+    first = 2 if spec.format == "csv" else 1
+    return f"""
+        select _source_line, _raw from (
+            select _source_line,
+                   rtrim(case when _source_line = 1 then ltrim(_line, chr(65279)) else _line end,
+                         chr(13)) as _raw
+            from (
+                select generate_subscripts(_lines, 1) as _source_line, unnest(_lines) as _line
+                from (select string_split(content, chr(10)) as _lines
+                      from read_text({sql_str(str(prepared.text_path))}))
+            )
+        )
+        where _source_line >= {first} and trim(_raw) <> ''
+    """
+
+
+def _csv_fields(delim: str) -> str:
+    """SQL: `_raw` split into its fields, honouring `"` quoting (no embedded newlines)."""
+    d = sql_str(delim)
+    # Split on quotes: odd pieces are outside quotes, so only their delimiters count.
+    marked = (
+        "array_to_string(list_transform(string_split(_raw, '\"'), "
+        f"lambda s, i: case when i % 2 = 1 then replace(s, {d}, chr(31)) else s end), '\"')"
+    )
+    unquote = (
+        "lambda f: case when length(f) >= 2 and f[1] = '\"' and f[-1] = '\"' "
+        "then replace(f[2:-2], '\"\"', '\"') else f end"
+    )
+    return (
+        f"case when strpos(_raw, '\"') = 0 then string_split(_raw, {d}) "
+        f"else list_transform(string_split({marked}, chr(31)), {unquote}) end"
+    )
+
+
+def text_sql(prepared: PreparedFile, spec: SourceSpec) -> tuple[str, dict[str, str]]:
+    """SQL for the all-text staging relation, and the SQL name of each field's text column.
+
+    Columns: `_source_line`, `_raw`, `_error` (a line that holds no readable record),
+    `_extra_json` (unknown columns as a JSON object), one `t_<n>` per field (null when
+    empty), and for JSON sources the parsed struct `s`.
+    """
+    names = {fld.name: f"t_{i}" for i, fld in enumerate(spec.fields)}
+    if spec.format == "csv":
+        return _csv_text_sql(prepared, spec, names), names
+    return _json_text_sql(prepared, spec, names), names
+
+
+def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
+    expected = len(prepared.header)
+    cols = []
+    for fld in spec.fields:
+        pos = prepared.positions.get(fld.name)
+        value = f"nullif(_f[{pos}], '')" if pos else "cast(null as varchar)"
+        cols.append(f"{value} as {names[fld.name]}")
+    if prepared.extras:
+        pairs = ", ".join(
+            f"{sql_str(name)}, nullif(_f[{pos}], '')" for name, pos in prepared.extras
+        )
+        cols.append(f"json_object({pairs})::varchar as _extra_json")
+    else:
+        cols.append("cast(null as varchar) as _extra_json")
+    quotes = "length(_raw) - length(replace(_raw, '\"', ''))"
+    return f"""
+        select _source_line, _raw,
+            case when {quotes} % 2 = 1 then 'unbalanced quotes'
+                 when len(_f) <> {expected}
+                 then 'expected {expected} fields, found ' || len(_f)
+            end as _error,
+            {", ".join(cols)}
+        from (select _source_line, _raw, {_csv_fields(spec.delimiter)} as _f
+              from ({lines_sql(prepared, spec)}))
+    """
+
+
+def json_structure(spec: SourceSpec) -> dict[str, object]:
+    """The json_transform structure: every dotted field path as VARCHAR, plus extras."""
+    structure: dict[str, object] = {}
+    for fld in spec.fields:
+        if fld.text is not None:
+            continue
+        node = structure
+        *parents, leaf = fld.name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        node[leaf] = "VARCHAR"
+    structure.update(spec.json_structure)
+    return structure
+
+
+def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
+    structure = json_structure(spec)
+    known = ", ".join(sql_str(k) for k in structure)
+    cols = []
+    for fld in spec.fields:
+        text = fld.text or "s." + ".".join(f'"{p}"' for p in fld.name.split("."))
+        cols.append(f"nullif(cast({text} as varchar), '') as {names[fld.name]}")
+    member = """to_json(k)::varchar || ':' || json_extract(_raw, '$."' || k || '"')::varchar"""
+    extra = (
+        "case when len(_unknown) > 0 then "
+        f"'{{' || array_to_string(list_transform(_unknown, lambda k: {member}), ',') || '}}' end"
+    )
+    return f"""
+        select _source_line, _raw, s,
+            case when s is null and starts_with(ltrim(_raw), '{{')
+                      and not ends_with(rtrim(_raw), '}}')
+                 then 'invalid JSON: the line ends before the record is complete (truncated)'
+                 when s is null then 'invalid JSON'
+                 when not starts_with(ltrim(_raw), '{{') then 'invalid JSON: not an object'
+            end as _error,
+            {extra} as _extra_json,
+            {", ".join(cols)}
+        from (select _source_line, _raw, s,
+                     case when s is not null then list_filter(try(json_keys(_raw)),
+                         lambda k: k not in ({known})) end as _unknown
+              from (select _source_line, _raw,
+                           try(json_transform(_raw, {sql_str(json.dumps(structure))})) as s
+                    from ({lines_sql(prepared, spec)})))
+    """
+
+
+def new_workdir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="omnikpi-load-")

@@ -1,0 +1,46 @@
+"""shop: web-shop order lines (Shopify order export shape), docs/sources.md section 2."""
+
+from orchestration.loaders.spec import (
+    AMOUNT,
+    INTEGER,
+    TIMESTAMP_OFFSET,
+    Field,
+    SourceSpec,
+)
+
+SPEC = SourceSpec(
+    source="shop",
+    entity="orders",
+    glob="orders_export_*.csv",
+    format="csv",
+    description="Web-shop order lines, one row per line item per order version.",
+    fields=(
+        Field("Name", "name", key=True),
+        Field("Email", "email"),
+        Field("Phone", "phone"),
+        Field("Financial Status", "financial_status"),
+        Field("Fulfillment Status", "fulfillment_status"),
+        Field("Created at", "created_at", TIMESTAMP_OFFSET, required=True),
+        Field("Updated at", "updated_at", TIMESTAMP_OFFSET, key=True),
+        Field("Fulfilled at", "fulfilled_at", TIMESTAMP_OFFSET),
+        Field("Delivered at", "delivered_at", TIMESTAMP_OFFSET),
+        Field("Currency", "currency"),
+        Field("Subtotal", "subtotal", AMOUNT),
+        Field("Shipping", "shipping", AMOUNT),
+        Field("Discount Code", "discount_code"),
+        Field("Discount Amount", "discount_amount", AMOUNT),
+        Field("Total", "total", AMOUNT),
+        Field("Shipping Method", "shipping_method"),
+        Field("Pickup Location", "pickup_location"),
+        Field("Lineitem quantity", "lineitem_quantity", INTEGER, required=True),
+        Field("Lineitem name", "lineitem_name"),
+        Field("Lineitem price", "lineitem_price", AMOUNT, required=True),
+        Field("Lineitem sku", "lineitem_sku", key=True),
+        Field("Lineitem discount", "lineitem_discount", AMOUNT),
+        Field("Source", "source"),
+        Field("Return Reference", "return_reference"),
+        Field("Tags", "tags"),
+    ),
+    key=("name", "lineitem_sku", "updated_at", "_source_line"),
+    timestamp="updated_at",
+)

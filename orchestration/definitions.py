@@ -1,13 +1,9 @@
-"""The Dagster code location (found through [tool.dagster] in pyproject.toml)."""
+"""The Dagster code location (found through [tool.dagster] in pyproject.toml).
 
-from __future__ import annotations
+One asset graph: load assets -> dbt assets (sources mapped to the load assets) -> publish,
+with the daily job, its schedule, the late-files sensor and the checks (defs/build.py).
+"""
 
-import dagster as dg
+from orchestration.defs.build import build_defs
 
-from orchestration.defs.dbt_assets import dbt_resource, omnikpi_dbt_assets
-from orchestration.defs.load_assets import load_assets
-
-defs = dg.Definitions(
-    assets=[*load_assets, omnikpi_dbt_assets],
-    resources={"dbt": dbt_resource},
-)
+defs = build_defs()

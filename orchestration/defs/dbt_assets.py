@@ -1,40 +1,100 @@
-"""dbt models as Dagster assets; dbt sources map to the load assets by key."""
+"""dbt models as Dagster assets; dbt sources map to the load assets by key.
+
+One `dbt build` per run: partitioned daily with `BackfillPolicy.single_run()`, so a backfill
+of a range is one run and one dbt invocation with `min_date`/`max_date` spanning the range.
+dbt tests become asset checks (dagster-dbt's default); error-severity tests are *blocking*.
+"""
 
 import json
 from collections.abc import Mapping
-from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.defs.dbt_project import dbt_project, ensure_manifest
+from orchestration.config import settings
+from orchestration.defs.dbt_project import ensure_manifest
+from orchestration.defs.late_files import write_load_log_snapshot
 from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.window import window_dates
+from orchestration.serving import gate
+from orchestration.serving.db import connect_build
+
+BUILD_POOL = "duckdb_build"
 
 
 class OmnikpiTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            # source('shop', 'orders') is the load asset raw/shop__orders
+            # source('shop', 'orders') with identifier shop__orders is the load asset
+            # raw/shop__orders: dbt lineage and the load assets form one graph
             return dg.AssetKey(["raw", dbt_resource_props["identifier"]])
         return super().get_asset_key(dbt_resource_props)
 
-
-@dbt_assets(
-    manifest=ensure_manifest(),
-    dagster_dbt_translator=OmnikpiTranslator(),
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_build",
-)
-def omnikpi_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    window = context.partition_time_window
-    dbt_vars = {
-        "min_date": window.start.strftime("%Y-%m-%d"),
-        # the window end is exclusive; dbt vars are inclusive dates
-        "max_date": (window.end - timedelta(days=1)).strftime("%Y-%m-%d"),
-    }
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # the dbt folder layer (staging, intermediate, marts) groups the graph in the UI
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2:
+            return fqn[1]
+        return "reference" if dbt_resource_props["resource_type"] == "seed" else "dbt"
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project)
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    manifest_path = ensure_manifest(project)
+    manifest = json.loads(Path(manifest_path).read_text())
+
+    @dbt_assets(
+        manifest=manifest_path,
+        project=project,
+        dagster_dbt_translator=OmnikpiTranslator(),
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=BUILD_POOL,
+    )
+    def omnikpi_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        min_date, max_date = window_dates(context)
+        dbt_vars = {"min_date": min_date, "max_date": max_date}
+        invocation = dbt.cli(
+            ["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False
+        )
+        yield from invocation.stream()
+
+        # Record every node's result for the publish gate (even when dbt failed).
+        results = _run_results(invocation.target_path)
+        cfg = settings()
+        con = connect_build(cfg.build_db, read_only=False, cfg=cfg)
+        try:
+            recorded = gate.record_dbt_results(
+                con,
+                results,
+                manifest,
+                dagster_run_id=context.run.run_id,
+                min_date=min_date,
+                max_date=max_date,
+            )
+            write_load_log_snapshot(con, cfg)
+        finally:
+            con.close()
+        warned = [r for r in recorded if r.status in gate.WARNING_STATUSES]
+        for item in warned:
+            context.log.warning(f"dbt warning: {item.one_line()}")
+        failing = [r for r in recorded if r.status in gate.BLOCKING_STATUSES]
+        if failing or not invocation.is_successful():
+            reason = (
+                f"{gate.summarise(failing)} failing"
+                if failing
+                else f"exit {invocation.process.returncode}"
+            )
+            raise dg.Failure(
+                description=f"dbt build {min_date}..{max_date} failed: {reason}",
+                metadata={"failing": [r.unique_id for r in failing]},
+                allow_retries=False,
+            )
+
+    return omnikpi_dbt_assets
+
+
+def _run_results(target_path: Path) -> dict[str, Any]:
+    path = Path(target_path) / "run_results.json"
+    return json.loads(path.read_text()) if path.exists() else {}

@@ -1,0 +1,39 @@
+"""Opening the build database: always attached under one alias, `wh`.
+
+The file name decides DuckDB's catalog name (`build.duckdb` -> `build`); attaching it to an
+in-memory connection under a fixed alias keeps queries independent of where it lives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.config import Settings, settings
+
+BUILD_ALIAS = "wh"
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def connect_build(
+    build_db: Path | None = None, *, read_only: bool, cfg: Settings | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with the build database attached as `wh` (and in use)."""
+    cfg = cfg or settings()
+    path = build_db or cfg.build_db
+    con = duckdb.connect(
+        ":memory:",
+        config={"threads": cfg.duckdb_threads, "memory_limit": cfg.duckdb_memory_limit},
+    )
+    options = " (read_only)" if read_only else ""
+    con.execute(f"attach {_quote(path)} as {BUILD_ALIAS}{options}")
+    con.execute(f"use {BUILD_ALIAS}")
+    return con
+
+
+def quote_path(path: Path) -> str:
+    return _quote(path)

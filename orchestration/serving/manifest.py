@@ -1,0 +1,71 @@
+"""What the dbt manifest says about public marts and journey phases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JOURNEY_PHASES = ("awareness", "consideration", "decision", "service", "loyalty")
+
+
+@dataclass(frozen=True)
+class PublicModel:
+    """A dbt model with `access: public`: what the serving database holds."""
+
+    unique_id: str
+    name: str
+    schema: str
+    alias: str
+    fqn: tuple[str, ...]
+    columns: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> str | None:
+        """`models/marts/<folder>/...` -> folder (`core`, `awareness`...); None elsewhere."""
+        parts = self.fqn[1:-1]  # drop the project name and the model name
+        if "marts" in parts:
+            index = parts.index("marts")
+            if index + 1 < len(parts):
+                return parts[index + 1]
+        return None
+
+    @property
+    def phase(self) -> str | None:
+        return self.folder if self.folder in JOURNEY_PHASES else None
+
+    @property
+    def relation(self) -> str:
+        return f'"{self.schema}"."{self.alias}"'
+
+
+def public_models(manifest: Mapping[str, Any]) -> list[PublicModel]:
+    """Every enabled, non-ephemeral model with access public, in a stable order."""
+    models = []
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model":
+            continue
+        config = node.get("config", {})
+        access = node.get("access") or config.get("access")
+        if access != "public" or config.get("materialized") == "ephemeral":
+            continue
+        if config.get("enabled") is False:
+            continue
+        models.append(
+            PublicModel(
+                unique_id=node["unique_id"],
+                name=node["name"],
+                schema=node["schema"],
+                alias=node.get("alias") or node["name"],
+                fqn=tuple(node.get("fqn", [])),
+                columns=node.get("columns", {}),
+            )
+        )
+    return sorted(models, key=lambda m: (m.schema, m.alias))
+
+
+def manifest_node_ids(manifest: Mapping[str, Any]) -> set[str]:
+    """Models, tests, seeds, snapshots and unit tests that exist in this project version."""
+    ids = set(manifest.get("nodes", {}))
+    ids.update(manifest.get("unit_tests", {}))
+    return ids

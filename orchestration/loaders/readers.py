@@ -265,7 +265,7 @@ def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str
     quotes = "length(_raw) - length(replace(_raw, '\"', ''))"
     return f"""
         select _source_line, _raw,
-            case when {quotes} % 2 = 1 then 'unbalanced quotes'
+            case when ({quotes}) % 2 = 1 then 'unbalanced quotes'
                  when len(_f) <> {expected}
                  then 'expected {expected} fields, found ' || len(_f)
             end as _error,

@@ -25,8 +25,14 @@ lint: .venv/.synced
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen sqlfluff lint models macros analyses tests/dbt snapshots
 
+# Dagster keeps run history, schedule ticks and sensor cursors in DAGSTER_HOME; its instance
+# settings (the duckdb_build pool of size 1) come from ./dagster.yaml.
+DAGSTER_HOME_DIR ?= $(OMNIKPI_DATA_DIR)/dagster
+
 dev: .venv/.synced
-	$(UV) run --frozen dagster dev
+	mkdir -p "$(DAGSTER_HOME_DIR)"
+	cp dagster.yaml "$(DAGSTER_HOME_DIR)/dagster.yaml"
+	DAGSTER_HOME="$(DAGSTER_HOME_DIR)" $(UV) run --frozen dagster dev
 
 setup: .venv/.synced
 

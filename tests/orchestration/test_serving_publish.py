@@ -1,0 +1,244 @@
+"""Publishing on real DuckDB files (no dbt needed): atomic swap, gate, PII guard, DuckDB 1.x."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import file_sha256
+
+from orchestration.config import PROJECT_DIR, Settings
+from orchestration.serving import gate
+from orchestration.serving.pii import name_violation
+from orchestration.serving.publish import PublishBlocked, PublishError, publish
+
+
+def _manifest(*models: tuple[str, str, dict]) -> dict:
+    """A minimal dbt manifest: public models (schema, name, column meta) and one test."""
+    nodes = {}
+    for schema, name, columns in models:
+        nodes[f"model.omnikpi.{name}"] = {
+            "unique_id": f"model.omnikpi.{name}",
+            "resource_type": "model",
+            "name": name,
+            "schema": schema,
+            "alias": name,
+            "access": "public",
+            "config": {"materialized": "table", "access": "public"},
+            "fqn": ["omnikpi", "marts", "decision", name],
+            "columns": columns,
+        }
+    nodes["test.omnikpi.unique_kpi_day"] = {
+        "unique_id": "test.omnikpi.unique_kpi_day",
+        "resource_type": "test",
+        "name": "unique_kpi_day",
+        "attached_node": "model.omnikpi.kpi_orders_daily",
+        "depends_on": {"nodes": ["model.omnikpi.kpi_orders_daily"]},
+    }
+    return {"nodes": nodes, "sources": {}}
+
+
+MANIFEST = _manifest(("marts", "kpi_orders_daily", {}))
+
+
+def _build(cfg: Settings, orders: int, extra_sql: str = "") -> None:
+    with duckdb.connect(str(cfg.build_db)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create or replace table marts.kpi_orders_daily as select "
+            "date '2025-03-04' + cast(range as integer) as date, cast(? as bigint) as orders, "
+            "0.25 as email_click_rate from range(3)",
+            [orders],
+        )
+        con.execute("create schema if not exists staging")
+        con.execute("create or replace table staging.secret as select 'a@b.nl' as email")
+        if extra_sql:
+            con.execute(extra_sql)
+
+
+def _read_in_new_process(path: Path, sql: str) -> list:
+    code = (
+        "import duckdb, json, sys; "
+        "c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(json.dumps(c.execute(sys.argv[2]).fetchall(), default=str))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path), sql], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_publish_copies_public_models_and_meta(data_dir: Settings) -> None:
+    _build(data_dir, orders=5)
+    result = publish(MANIFEST, min_date="2025-03-04", max_date="2025-03-06", dagster_run_id="r1")
+    assert result.tables == {"marts.kpi_orders_daily": 3}
+    with duckdb.connect(str(data_dir.serving_db), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+        ).fetchall()
+        meta = con.execute(
+            "select min_date, max_date, dagster_run_id, tables from meta.published"
+        ).fetchone()
+        phase = con.execute("select phase from meta.published_tables").fetchone()[0]
+    # only public models and meta: staging (with its raw e-mail) never reaches serving
+    assert [t[0] for t in tables] == [
+        "marts.kpi_orders_daily",
+        "meta.published",
+        "meta.published_tables",
+    ]
+    assert (str(meta[0]), str(meta[1]), meta[2], meta[3]) == (
+        "2025-03-04",
+        "2025-03-06",
+        "r1",
+        ["marts.kpi_orders_daily"],
+    )
+    assert phase == "decision"
+    assert not list(data_dir.serving_db.parent.glob(".*.tmp"))  # no temp file left
+
+
+def test_reader_opened_before_publish_keeps_reading_the_old_version(data_dir: Settings) -> None:
+    _build(data_dir, orders=5)
+    publish(MANIFEST)
+    reader = duckdb.connect(str(data_dir.serving_db), read_only=True)
+    before = reader.execute("select sum(orders) from marts.kpi_orders_daily").fetchone()[0]
+
+    _build(data_dir, orders=7)
+    publish(MANIFEST)
+
+    # the open connection still reads, and reads the version it opened (old inode)
+    assert reader.execute("select sum(orders) from marts.kpi_orders_daily").fetchone()[0] == 15
+    assert before == 15
+    reader.close()
+    # a reader that opens now (a new process: DuckDB caches open databases per process)
+    # sees the new version, complete
+    assert _read_in_new_process(
+        data_dir.serving_db, "select sum(orders), count(*) from marts.kpi_orders_daily"
+    ) == [[21, 3]]
+
+
+def test_failing_node_blocks_publish_and_leaves_serving_byte_identical(
+    data_dir: Settings,
+) -> None:
+    _build(data_dir, orders=5)
+    publish(MANIFEST)
+    served = file_sha256(data_dir.serving_db)
+    inode = data_dir.serving_db.stat().st_ino
+
+    _build(data_dir, orders=9)
+    with duckdb.connect(str(data_dir.build_db)) as con:
+        gate.record_dbt_results(
+            con,
+            {
+                "results": [
+                    {"unique_id": "test.omnikpi.unique_kpi_day", "status": "fail", "failures": 2}
+                ]
+            },
+            MANIFEST,
+            dagster_run_id="r2",
+            min_date="2025-03-04",
+            max_date="2025-03-04",
+        )
+    with pytest.raises(PublishBlocked, match="unique_kpi_day on kpi_orders_daily"):
+        publish(MANIFEST)
+    assert file_sha256(data_dir.serving_db) == served
+    assert data_dir.serving_db.stat().st_ino == inode
+
+    # a failure of a test that no longer exists in the project does not block
+    publish(_manifest(("marts", "kpi_orders_daily", {})) | {"nodes": {
+        k: v for k, v in MANIFEST["nodes"].items() if k.startswith("model.")
+    }})  # fmt: skip
+    assert file_sha256(data_dir.serving_db) != served
+
+
+def test_warning_is_recorded_not_blocking(data_dir: Settings) -> None:
+    _build(data_dir, orders=5)
+    with duckdb.connect(str(data_dir.build_db)) as con:
+        gate.record_dbt_results(
+            con,
+            {
+                "results": [
+                    {"unique_id": "test.omnikpi.unique_kpi_day", "status": "warn", "failures": 1}
+                ]
+            },
+            MANIFEST,
+            dagster_run_id="r1",
+            min_date=None,
+            max_date=None,
+        )
+    result = publish(MANIFEST)
+    assert [w.name for w in result.warnings] == ["unique_kpi_day"]
+
+
+@pytest.mark.parametrize(
+    ("column", "data_type", "meta", "refused"),
+    [
+        ("email", "VARCHAR", None, True),
+        ("customer_phone", "BIGINT", None, True),
+        ("first_name", "VARCHAR", None, True),
+        ("shipping_address", "VARCHAR", None, True),
+        ("email_hash", "VARCHAR", None, False),
+        ("customer_email_key", "VARCHAR", None, False),
+        ("email_click_rate", "DOUBLE", None, False),
+        ("campaign_name", "VARCHAR", None, False),
+        ("product_name", "VARCHAR", None, False),
+        ("email_campaign_name", "VARCHAR", None, True),
+        ("email_campaign_name", "VARCHAR", {"pii": False}, False),
+    ],
+)
+def test_pii_name_rule(column: str, data_type: str, meta: dict | None, refused: bool) -> None:
+    assert (name_violation(column, data_type, meta) is not None) is refused
+
+
+def test_pii_guard_refuses_raw_identifiers(data_dir: Settings) -> None:
+    _build(
+        data_dir,
+        orders=5,
+        extra_sql="create or replace table marts.dim_people as select 'x@y.com ' as contact, "
+        "'Anna' as first_name, md5('x') as email_hash",
+    )
+    publish(MANIFEST)
+    served = file_sha256(data_dir.serving_db)
+    manifest = _manifest(("marts", "kpi_orders_daily", {}), ("marts", "dim_people", {}))
+    with pytest.raises(PublishError) as refused:
+        publish(manifest)
+    message = str(refused.value)
+    assert "marts.dim_people.first_name" in message
+    assert "marts.dim_people.contact (1 values look like e-mails)" in message
+    assert "email_hash" not in message
+    assert file_sha256(data_dir.serving_db) == served
+
+
+def _uv() -> str:
+    # `uv run` (make test) exports UV; else PATH or the Makefile's private copy
+    candidates = [os.environ.get("UV"), shutil.which("uv")]
+    candidates.append(str(PROJECT_DIR / ".uv-bootstrap" / "bin" / "uv"))
+    found = next((c for c in candidates if c and Path(c).exists()), None)
+    assert found, "uv not found (needed to run a DuckDB 1.x client)"
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("duckdb_spec", ["duckdb==1.0.0", "duckdb<2"])
+def test_duckdb_1x_client_opens_the_serving_file(data_dir: Settings, duckdb_spec: str) -> None:
+    _build(data_dir, orders=5)
+    publish(MANIFEST)
+    code = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(duckdb.__version__, c.execute('select sum(orders) from marts.kpi_orders_daily')"
+        ".fetchone()[0], c.execute('select storage_version from meta.published').fetchone()[0])"
+    )
+    out = subprocess.run(
+        [_uv(), "run", "--no-project", "--python", sys.executable, "--with", duckdb_spec,
+         "python", "-c", code, str(data_dir.serving_db)],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    version, total, storage = out.stdout.split()
+    assert version.startswith("1.")
+    assert (int(total), storage) == (15, "v1.0.0")

@@ -32,7 +32,7 @@ DEMO_DAYS = 14
 DEMO_START = date(2025, 11, 1)
 DEMO_SEED = 42
 # Dagster's own console log is for `dagster dev`; the CLI shows its own progress lines.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+_QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass
@@ -109,8 +109,9 @@ class _Progress:
     def __call__(self, entry: Any) -> None:
         event = entry.dagster_event
         if event is None:
-            if entry.level >= 30 and entry.user_message:  # WARNING from our steps
-                self.warnings.append(entry.user_message)
+            # the dbt step logs each failing warn-severity test as "dbt warning: ..."
+            if entry.user_message and entry.user_message.startswith("dbt warning: "):
+                self.warnings.append(entry.user_message.removeprefix("dbt warning: "))
             return
         step = event.step_key or ""
         kind = event.event_type_value
@@ -128,9 +129,9 @@ class _Progress:
                 self.checks["passed"] += 1
             elif evaluation.severity == dg.AssetCheckSeverity.WARN:
                 self.checks["warned"] += 1
-                self.warnings.append(
-                    f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} warned"
-                )
+                if not any(w.startswith(f"{evaluation.check_name} on ") for w in self.warnings):
+                    target = evaluation.asset_key.to_user_string()
+                    self.warnings.append(f"{evaluation.check_name} on {target} (check warned)")
             else:
                 self.checks["failed"] += 1
         elif kind == "STEP_SUCCESS":
@@ -142,10 +143,14 @@ class _Progress:
         elif kind == "STEP_FAILURE":
             data = event.step_failure_data
             user = data.user_failure_data
-            message = (user.description if user and user.description else None) or (
-                data.error.message if data.error else "step failed"
-            )
-            line = " ".join(message.strip().splitlines()[0].split()) if message else "failed"
+            if user and user.description:
+                # our own Failure descriptions: every line matters, joined into one
+                lines = [x.strip() for x in user.description.strip().splitlines() if x.strip()]
+                line = " ".join(" ".join(lines).split())
+            else:  # an exception: its first line, not the stack
+                message = data.error.message if data.error else "step failed"
+                line = " ".join(message.strip().splitlines()[0].split())
+            line = line if len(line) <= 400 else line[:397] + "..."
             self.failures.append(f"{step}: {line}")
             self.console.print(f"  [red]FAIL[/] {step}: {line}")
         elif kind == "STEP_SKIPPED":

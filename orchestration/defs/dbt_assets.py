@@ -45,7 +45,8 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     manifest = json.loads(Path(manifest_path).read_text())
 
     @dbt_assets(
-        manifest=manifest_path,
+        # the parsed dict, not the path: dagster-dbt caches manifests by path per process
+        manifest=manifest,
         project=project,
         dagster_dbt_translator=OmnikpiTranslator(),
         partitions_def=daily_partitions,

@@ -1,0 +1,744 @@
+"""A day's facts -> each channel system's export columns, as text (see docs/sources.md).
+
+Each `*_columns` function returns the export's header and its columns as arrays of strings
+(CSV) or the finished JSON lines (NDJSON), one entry per record, in export order.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orchestration.simulator.config import SHOP_DOMAIN
+from orchestration.simulator.day import DayResult
+from orchestration.simulator.frame import Frame
+from orchestration.simulator.population import APP
+from orchestration.simulator.timeutil import (
+    US,
+    iso_utc,
+    local_date_compact,
+    local_text,
+    local_with_offset,
+)
+from orchestration.simulator.web import (
+    ADD_TO_CART,
+    BEGIN_CHECKOUT,
+    EVENT_NAMES,
+    FIRST_VISIT,
+    LOCATOR,
+    LOGIN,
+    PAGE_VIEW,
+    PURCHASE_EVENT,
+    SCREEN_VIEW,
+    SEARCH,
+    SESSION_START,
+    SIGN_UP,
+    VIEW_ITEM,
+    device_columns,
+    traffic_columns,
+)
+from orchestration.simulator.world import World
+
+CSV_HEADERS = {
+    "shop": [
+        "Name",
+        "Email",
+        "Phone",
+        "Financial Status",
+        "Fulfillment Status",
+        "Created at",
+        "Updated at",
+        "Fulfilled at",
+        "Delivered at",
+        "Currency",
+        "Subtotal",
+        "Shipping",
+        "Discount Code",
+        "Discount Amount",
+        "Total",
+        "Shipping Method",
+        "Pickup Location",
+        "Lineitem quantity",
+        "Lineitem name",
+        "Lineitem price",
+        "Lineitem sku",
+        "Lineitem discount",
+        "Source",
+        "Return Reference",
+        "Tags",
+    ],
+    "pos": [
+        "BONNR",
+        "FILIAAL",
+        "DATUM",
+        "TIJD",
+        "REGEL",
+        "ARTIKELNR",
+        "OMSCHRIJVING",
+        "AANTAL",
+        "STUKPRIJS",
+        "KORTING",
+        "BEDRAG",
+        "KLANTKAART",
+        "EBON_EMAIL",
+        "SOORT",
+        "ORIG_BONNR",
+        "BETAALWIJZE",
+    ],
+    "crm": [
+        "ContactId",
+        "Email",
+        "Phone",
+        "FirstName",
+        "LastName",
+        "CreatedDate",
+        "LastModifiedDate",
+        "HasOptedOutOfEmail",
+        "SmsOptIn",
+        "LoyaltyCardNumber",
+        "LoyaltyMemberId",
+        "PreferredStore",
+        "WebAccountId",
+    ],
+    "email": [
+        "event_id",
+        "event_type",
+        "occurred_at",
+        "email",
+        "campaign_id",
+        "campaign_name",
+        "url",
+        "user_agent",
+    ],
+    "ads": [
+        "date",
+        "platform",
+        "campaign_id",
+        "campaign_name",
+        "impressions",
+        "clicks",
+        "spend",
+        "currency",
+    ],
+    "loyalty": [
+        "entry_id",
+        "member_id",
+        "card_number",
+        "occurred_at",
+        "points",
+        "reason",
+        "channel",
+        "reference",
+    ],
+}
+
+
+def money(values: np.ndarray, comma: bool = False) -> np.ndarray:
+    text = np.char.mod("%.2f", np.round(np.asarray(values, dtype=np.float64), 2) + 0.0)
+    text = np.where(text == "-0.00", "0.00", text)
+    return np.char.replace(text, ".", ",") if comma else text
+
+
+def _opt_time(ts: np.ndarray, fmt) -> np.ndarray:
+    return np.where(ts > 0, fmt(np.where(ts > 0, ts, 0)), "")
+
+
+# -- web --------------------------------------------------------------------------------
+
+
+class Fragments:
+    """One table of JSON text fragments; events pick theirs by integer index.
+
+    Building a line per event from a handful of precomputed fragments (per session, per
+    product, per order) keeps the per-event work in Arrow's C++ string kernels.
+    """
+
+    def __init__(self) -> None:
+        self.strings: list[str] = [""]  # index 0: nothing
+
+    def add(self, values: list[str]) -> int:
+        base = len(self.strings)
+        self.strings.extend(values)
+        return base
+
+    def take(self, index: np.ndarray) -> pa.Array:
+        return pc.take(self.table, pa.array(index, type=pa.int64()))
+
+    def freeze(self) -> None:
+        self.table = pa.array(self.strings, type=pa.string())
+
+
+def _j(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _param(key: str, kind: str, value: object) -> str:
+    shown = _j(value) if kind == "string_value" else str(value)
+    return f',{{"key":"{key}","value":{{"{kind}":{shown}}}}}'
+
+
+def web_lines(world: World, day: DayResult) -> pa.Array:
+    """GA4 BigQuery-export events as JSON lines (an Arrow string array), in time order."""
+    sessions, events = day.sessions, day.events
+    if not len(events):
+        return pa.array([], type=pa.string())
+    rng = day.ctx.rng(80)
+    cat = world.cat
+    pop = world.pop
+    n_sessions, n_products = len(sessions), len(cat.sku)
+
+    # per-event decisions, as integers, already in time order
+    order = np.lexsort((np.arange(len(events)), events["ts_us"]))
+    s = events["s"][order]
+    name = events["name"][order]
+    ts = events["ts_us"][order]
+    key = events["key"][order]
+    logged = (events["user_id"] != "")[order]
+    eng = np.where(np.isin(name, [FIRST_VISIT, SESSION_START]), -1, events["engagement_ms"][order])
+    n = len(name)
+    order_pos = sessions["order_pos"]
+    order_json, order_total, order_first_sku = _order_arrays(world, day)
+    focus = np.where(
+        order_pos >= 0,
+        order_first_sku[np.maximum(order_pos, 0)],
+        rng.integers(0, n_products, n_sessions),
+    )
+    is_app = (sessions["device"] == APP)[s]
+    landing = np.isin(name, [PAGE_VIEW, SCREEN_VIEW]) & (key == -1.0)
+    page_kind = rng.integers(0, 3, n)  # 0 home, 1 category, 2 product
+    viewed = np.where(rng.random(n) < 0.6, focus[s], rng.integers(0, n_products, n))
+    viewed = np.where(name == ADD_TO_CART, focus[s], viewed)
+    traffic = traffic_columns(sessions)
+    tagged = traffic["tagged"][s]
+    first_events = np.isin(name, [FIRST_VISIT, SESSION_START]) | landing
+    categories = np.unique(cat.category)
+    cat_index = np.searchsorted(categories, cat.category)
+
+    f = Fragments()
+    # event name, then the session's own params (always first in the list)
+    names = f.add([f',"event_name":"{x}","event_params":[' for x in EVENT_NAMES.tolist()])
+    dev = device_columns(world, sessions)
+    sid = (sessions["start_us"] // US).tolist()
+    sno = sessions["session_number"].tolist()
+    sparams = f.add(
+        [
+            f'{{"key":"ga_session_id","value":{{"int_value":{a}}}}},'
+            f'{{"key":"ga_session_number","value":{{"int_value":{b}}}}}'
+            for a, b in zip(sid, sno, strict=True)
+        ]
+    )
+    # pages
+    home = f.add([_param("page_location", "string_value", f"{SHOP_DOMAIN}/")])
+    cat_page = f.add(
+        [_param("page_location", "string_value", f"{SHOP_DOMAIN}/c/{c}") for c in categories]
+    )
+    sku_page = f.add(
+        [
+            _param("page_location", "string_value", f"{SHOP_DOMAIN}/p/{x.lower()}")
+            for x in cat.sku.tolist()
+        ]
+    )
+    terms = [w.split()[-1].lower() for w in cat.name.tolist()]
+    search_page = f.add(
+        [_param("page_location", "string_value", f"{SHOP_DOMAIN}/zoeken?q={t}") for t in terms]
+    )
+    special = f.add(
+        [
+            _param("page_location", "string_value", f"{SHOP_DOMAIN}/{p}")
+            for p in ("winkels", "winkelwagen", "checkout", "checkout/bedankt")
+        ]
+    )
+    utm = [
+        f"{SHOP_DOMAIN}/?utm_source={a}&utm_medium={b}&utm_campaign={c}"
+        for a, b, c in zip(
+            traffic["session_source"].tolist(),
+            traffic["session_medium"].tolist(),
+            sessions["campaign"].tolist(),
+            strict=True,
+        )
+    ]
+    landing_page = f.add([_param("page_location", "string_value", u) for u in utm])
+    page = np.select(
+        [
+            np.isin(name, [FIRST_VISIT, SESSION_START]) | is_app,
+            name == VIEW_ITEM,
+            name == SEARCH,
+            name == LOCATOR,
+            name == ADD_TO_CART,
+            name == BEGIN_CHECKOUT,
+            name == PURCHASE_EVENT,
+            landing & tagged,
+            page_kind == 0,
+            page_kind == 1,
+        ],
+        [
+            0,
+            sku_page + viewed,
+            search_page + viewed,
+            special,
+            special + 1,
+            special + 2,
+            special + 3,
+            landing_page + s,
+            home,
+            cat_page + cat_index[viewed],
+        ],
+        sku_page + viewed,
+    )
+    titles = f.add(
+        [_param("page_title", "string_value", "Omnishop")]
+        + [_param("page_title", "string_value", f"Omnishop | {c.capitalize()}") for c in categories]
+        + [_param("page_title", "string_value", f"Omnishop | {x}") for x in cat.name.tolist()]
+    )
+    title = np.where(
+        (name == PAGE_VIEW) & ~is_app,
+        np.select(
+            [(page_kind == 0) | (landing & tagged), page_kind == 1],
+            [titles, titles + 1 + cat_index[viewed]],
+            titles + 1 + len(categories) + viewed,
+        ),
+        0,
+    )
+    screen_names = ["Home", "Categorie", "Product", "Winkels", "Winkelwagen", "Afrekenen"]
+    screens = f.add([_param("firebase_screen", "string_value", x) for x in screen_names])
+    screen = np.where(
+        is_app & ~np.isin(name, [FIRST_VISIT, SESSION_START]),
+        screens
+        + np.select(
+            [
+                name == VIEW_ITEM,
+                name == LOCATOR,
+                name == ADD_TO_CART,
+                np.isin(name, [BEGIN_CHECKOUT, PURCHASE_EVENT]),
+            ],
+            [2, 3, 4, 5],
+            page_kind,
+        ),
+        0,
+    )
+    search_terms = f.add([_param("search_term", "string_value", t) for t in terms])
+    cities = _city_terms(world)
+    city_terms = f.add([_param("search_term", "string_value", c) for c in cities.tolist()])
+    store_ids = f.add([_param("store_id", "string_value", x) for x in cat.store_id.tolist()])
+    store = pop.preferred_store[sessions["person"]][s]
+    term = np.select(
+        [name == SEARCH, name == LOCATOR], [search_terms + viewed, city_terms + store], 0
+    )
+    locator_store = np.where(name == LOCATOR, store_ids + store, 0)
+    method = np.where(
+        np.isin(name, [LOGIN, SIGN_UP]), f.add([_param("method", "string_value", "email")]), 0
+    )
+
+    # the rest of the event: who, where from, what was bought
+    cookie = sessions["cookie"].tolist()
+    first_touch = sessions["first_touch_us"].tolist()
+    heads = [
+        f'],"user_pseudo_id":"{c}","user_first_touch_timestamp":{t},"platform":"{p}",'
+        f'"device":{{"category":"{dc}","operating_system":"{os}"}},'
+        f'"traffic_source":{{"source":"{src}","medium":"{med}","name":"{_first_touch_name(med)}"}}'
+        for c, t, p, dc, os, src, med in zip(
+            cookie,
+            first_touch,
+            dev["platform"].tolist(),
+            dev["category"].tolist(),
+            dev["os"].tolist(),
+            traffic["first_source"].tolist(),
+            traffic["first_medium"].tolist(),
+            strict=True,
+        )
+    ]
+    head = f.add(heads)
+    accounts = pop.web_account[sessions["person"]].tolist()
+    user = f.add([',"user_id":null'] + [f',"user_id":"{a}"' for a in accounts])
+    campaigns = sessions["campaign"].tolist()
+    gclids = [f"Cj0KCQiA{k % 99991:08d}" for k in sessions["session_key"].tolist()]
+    cts_values = [
+        f',"collected_traffic_source":{{"manual_source":"{a}","manual_medium":"{b}",'
+        f'"manual_campaign_name":{_j(c) if c else "null"},"gclid":{_j(g) if paid else "null"}}}'
+        for a, b, c, g, paid in zip(
+            traffic["session_source"].tolist(),
+            traffic["session_medium"].tolist(),
+            campaigns,
+            gclids,
+            traffic["gclid"].tolist(),
+            strict=True,
+        )
+    ]
+    cts = f.add([',"collected_traffic_source":null', *cts_values])
+    order_names = day.orders["name"].tolist() if len(day.orders) else [""]
+    ecommerce = f.add(
+        [',"ecommerce":null']
+        + [
+            f',"ecommerce":{{"transaction_id":"{o}","purchase_revenue":{t:.2f},"currency":"EUR"}}'
+            for o, t in zip(order_names, np.asarray(order_total).tolist(), strict=True)
+        ]
+    )
+    items = f.add(
+        [',"items":null}'] + [f',"items":{x}}}' for x in _catalogue_item_json(world).tolist()]
+    )
+    order_items = f.add([f',"items":{x}}}' for x in np.asarray(order_json).tolist()])
+    event_order = order_pos[s]
+    f.freeze()
+
+    item_index = np.select(
+        [
+            np.isin(name, [VIEW_ITEM, ADD_TO_CART]),
+            np.isin(name, [BEGIN_CHECKOUT, PURCHASE_EVENT]) & (event_order >= 0),
+            np.isin(name, [BEGIN_CHECKOUT, PURCHASE_EVENT]),
+        ],
+        [items + 1 + viewed, order_items + np.maximum(event_order, 0), items + 1 + focus[s]],
+        items,
+    )
+    dates = local_date_compact(ts)
+    parts = [
+        pa.scalar('{"event_date":"'),
+        pa.array(dates),
+        pa.scalar('","event_timestamp":'),
+        pc.cast(pa.array(ts), pa.string()),
+        f.take(names + name),
+        f.take(sparams + s),
+        _engagement(eng),
+        f.take(page),
+        f.take(title),
+        f.take(screen),
+        f.take(term),
+        f.take(locator_store),
+        f.take(method),
+        f.take(head + s),
+        f.take(np.where(logged, user + 1 + s, user)),
+        f.take(np.where(first_events & tagged, cts + 1 + s, cts)),
+        f.take(
+            np.where(name == PURCHASE_EVENT, ecommerce + 1 + np.maximum(event_order, 0), ecommerce)
+        ),
+        f.take(item_index),
+    ]
+    return pc.binary_join_element_wise(*parts, "", null_handling="replace")
+
+
+def _engagement(eng: np.ndarray) -> pa.Array:
+    text = pc.cast(pa.array(eng), pa.string())
+    joined = pc.binary_join_element_wise(
+        ',{"key":"engagement_time_msec","value":{"int_value":', text, "}}", ""
+    )
+    return pc.if_else(pa.array(eng >= 0), joined, "")
+
+
+def _first_touch_name(medium: str) -> str:
+    return {"(none)": "(direct)", "organic": "(organic)", "referral": "(referral)"}.get(
+        medium, "(not set)"
+    )
+
+
+def _city_terms(world: World) -> np.ndarray:
+    # what people type into the store locator: the town of their store
+    from orchestration.simulator.population import read_seed
+
+    cities = {row["store_id"]: row["city"] for row in read_seed("stores.csv")}
+    return np.char.lower(np.array([cities[x].split()[-1] for x in world.cat.store_id.tolist()]))
+
+
+def _catalogue_item_json(world: World) -> np.ndarray:
+    cat = world.cat
+    return np.array(
+        [
+            json.dumps(
+                [
+                    {
+                        "item_id": s,
+                        "item_name": nm,
+                        "item_category": c,
+                        "price": round(float(p), 2),
+                        "quantity": 1,
+                    }
+                ],
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            for s, nm, c, p in zip(cat.sku, cat.name, cat.category, cat.price, strict=True)
+        ]
+    )
+
+
+def _order_arrays(world: World, day: DayResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per order of the day: items as GA4 JSON, total, first line's SKU (or empty arrays)."""
+    orders, lines = day.orders, day.order_lines
+    if not len(orders):
+        return np.array([""]), np.zeros(1), np.zeros(1, dtype=np.int64)
+    cat = world.cat
+    per_order: list[list[dict]] = [[] for _ in range(len(orders))]
+    for pos, sku, qty, price in zip(
+        lines["order_pos"].tolist(),
+        lines["sku"].tolist(),
+        lines["qty"].tolist(),
+        lines["price"].tolist(),
+        strict=True,
+    ):
+        per_order[pos].append(
+            {
+                "item_id": cat.sku[sku],
+                "item_name": cat.name[sku],
+                "item_category": cat.category[sku],
+                "price": round(price, 2),
+                "quantity": qty,
+            }
+        )
+    as_json = np.array(
+        [json.dumps(x, ensure_ascii=False, separators=(",", ":")) for x in per_order]
+    )
+    first = lines["line_no"] == 1
+    first_sku = np.zeros(len(orders), dtype=np.int64)
+    first_sku[lines["order_pos"][first]] = lines["sku"][first]
+    return as_json, orders["total"], first_sku
+
+
+# -- CSV exports --------------------------------------------------------------------------
+
+
+def shop_columns(world: World, day: DayResult) -> list[np.ndarray]:
+    """Shopify-style order export: one row per line item of every order changed today."""
+    rows = day.shop_rows
+    if not len(rows):
+        return []
+    rows = rows.sort("updated_us", "name")
+    cat = world.cat
+    n = len(rows)
+    cc = rows["click_collect"]
+    tags = np.where(
+        rows["test"], "test", np.where(rows["source"] == "returns_portal", "return", "")
+    )
+    return [
+        rows["name"],
+        rows["email"],
+        rows["phone"],
+        rows["financial_status"],
+        rows["fulfillment_status"],
+        local_with_offset(rows["created_us"]),
+        local_with_offset(rows["updated_us"]),
+        _opt_time(rows["fulfilled_us"], local_with_offset),
+        _opt_time(rows["delivered_us"], local_with_offset),
+        np.full(n, "EUR"),
+        money(rows["subtotal"]),
+        money(rows["shipping"]),
+        rows["discount_code"],
+        money(rows["discount_amount"]),
+        money(rows["total"]),
+        np.where(cc, "Click & Collect", "Home delivery"),
+        np.where(rows["pickup_store"] >= 0, cat.store_id[np.maximum(rows["pickup_store"], 0)], ""),
+        rows["qty"].astype(str),
+        cat.name[rows["sku"]],
+        money(rows["price"]),
+        cat.sku[rows["sku"]],
+        money(rows["line_discount"]),
+        rows["source"],
+        rows["return_reference"],
+        tags,
+    ]
+
+
+def pos_columns(world: World, day: DayResult) -> list[np.ndarray]:
+    """Till lines: sales and returns, local time, decimal comma (encoded Latin-1 later)."""
+    cat = world.cat
+    parts = []
+    if len(day.receipts):
+        r, lines = day.receipts, day.receipt_lines
+        o = lines["order"]
+        parts.append(
+            Frame(
+                number=r["number"][o],
+                store=r["store"][o],
+                time_us=r["time_us"][o],
+                line_no=lines["line_no"],
+                sku=lines["sku"],
+                qty=lines["qty"],
+                price=lines["price"],
+                discount=lines["discount"],
+                amount=lines["amount"],
+                card=r["card"][o],
+                ereceipt=r["ereceipt"][o],
+                kind=np.full(len(o), "V"),
+                original=np.full(len(o), ""),
+                payment=r["payment"][o],
+            )
+        )
+    if len(day.store_returns):
+        r = day.store_returns
+        k = len(r)
+        parts.append(
+            Frame(
+                number=r["number"],
+                store=r["store"],
+                time_us=r["time_us"],
+                line_no=np.ones(k, dtype=np.int64),
+                sku=r["sku"],
+                qty=-r["qty"],
+                price=r["price"],
+                discount=-r["discount"],
+                amount=-r["value"],
+                card=r["card"],
+                ereceipt=np.full(k, ""),
+                kind=np.full(k, "R"),
+                original=r["original"],
+                payment=r["payment"],
+            )
+        )
+    rows = Frame.concat(parts)
+    if not len(rows):
+        return []
+    rows = rows.sort("time_us", "number", "line_no")
+    local = local_text(rows["time_us"])  # YYYY-MM-DDTHH:MM:SS
+    date_part = np.char.partition(local, "T")
+    ymd = date_part[:, 0]
+    dmy = np.char.add(
+        np.char.add(np.char.add(_slice(ymd, 8, 10), "-"), np.char.add(_slice(ymd, 5, 7), "-")),
+        _slice(ymd, 0, 4),
+    )
+    return [
+        rows["number"],
+        cat.store_id[rows["store"]],
+        dmy,
+        date_part[:, 2],
+        rows["line_no"].astype(str),
+        cat.sku[rows["sku"]],
+        cat.name[rows["sku"]],
+        rows["qty"].astype(str),
+        money(rows["price"], comma=True),
+        money(rows["discount"], comma=True),
+        money(rows["amount"], comma=True),
+        rows["card"],
+        rows["ereceipt"],
+        rows["kind"],
+        rows["original"],
+        rows["payment"],
+    ]
+
+
+def _slice(text: np.ndarray, start: int, stop: int) -> np.ndarray:
+    # fixed-width slicing of a '<U..' array without a Python loop
+    width = text.dtype.itemsize // 4
+    chars = text.astype(f"<U{width}").view("<U1").reshape(len(text), width)
+    return chars[:, start:stop].copy().view(f"<U{stop - start}").ravel()
+
+
+def crm_columns(world: World, day: DayResult) -> list[np.ndarray]:
+    c = day.crm
+    if not len(c):
+        return []
+    c = c.sort("contact_id")
+    salesforce = ".000+0000"
+    return [
+        c["contact_id"],
+        c["email"],
+        c["phone"],
+        c["first_name"],
+        c["last_name"],
+        iso_utc(c["created_us"], salesforce),
+        iso_utc(c["modified_us"], salesforce),
+        np.where(c["opted_out"], "true", "false"),
+        np.where(c["sms_opt_in"], "true", "false"),
+        c["card"],
+        c["member_id"],
+        c["preferred_store"],
+        c["web_account"],
+    ]
+
+
+def email_columns(world: World, day: DayResult) -> list[np.ndarray]:
+    e = day.email_events
+    if not len(e):
+        return []
+    e = e.sort("time_us", "event_id")
+    return [
+        e["event_id"],
+        e["event_type"],
+        iso_utc(e["time_us"]),
+        e["email"],
+        e["campaign_id"],
+        e["campaign"],
+        e["url"],
+        e["user_agent"],
+    ]
+
+
+def ads_columns(world: World, day: DayResult) -> list[np.ndarray]:
+    a = day.ad_stats
+    if not len(a):
+        return []
+    n = len(a)
+    return [
+        np.full(n, day.ctx.day.isoformat()),
+        a["platform"],
+        a["campaign_id"],
+        a["campaign_name"],
+        a["impressions"].astype(str),
+        a["clicks"].astype(str),
+        money(a["spend"]),
+        np.full(n, "EUR"),
+    ]
+
+
+def loyalty_columns(world: World, day: DayResult) -> list[np.ndarray]:
+    led = day.ledger
+    if not len(led):
+        return []
+    led = led.sort("time_us", "entry_id")
+    return [
+        led["entry_id"],
+        led["member_id"],
+        led["card_number"],
+        iso_utc(led["time_us"]),
+        led["points"].astype(str),
+        led["reason"],
+        led["channel"],
+        led["reference"],
+    ]
+
+
+def service_lines(world: World, day: DayResult) -> list[str]:
+    """Zendesk-style tickets, one JSON object per line, in update order."""
+    t = day.ticket_rows
+    if not len(t):
+        return []
+    t = t.sort("updated_us", "ticket_id")
+
+    def ts(values: np.ndarray) -> list[str | None]:
+        return [None if v == "" else v for v in _opt_time(values, iso_utc).tolist()]
+
+    cols = {
+        "id": t["ticket_id"].tolist(),
+        "channel": t["channel"].tolist(),
+        "email": [v or None for v in t["email"].tolist()],
+        "phone": [v or None for v in t["phone"].tolist()],
+        "name": [v or None for v in t["name"].tolist()],
+        "created_at": iso_utc(t["created_us"]).tolist(),
+        "updated_at": iso_utc(t["updated_us"]).tolist(),
+        "first_reply_at": ts(t["first_reply_us"]),
+        "solved_at": ts(t["solved_us"]),
+        "status": t["status"].tolist(),
+        "reason": t["reason"].tolist(),
+        "order_reference": [v or None for v in t["order_ref"].tolist()],
+        "score": t["score"].tolist(),
+    }
+    lines = []
+    for i in range(len(t)):
+        ticket = {
+            "id": cols["id"][i],
+            "channel": cols["channel"][i],
+            "requester": {
+                "email": cols["email"][i],
+                "phone": cols["phone"][i],
+                "name": cols["name"][i],
+            },
+            "created_at": cols["created_at"][i],
+            "updated_at": cols["updated_at"][i],
+            "first_reply_at": cols["first_reply_at"][i],
+            "solved_at": cols["solved_at"][i],
+            "status": cols["status"][i],
+            "reason": cols["reason"][i],
+            "order_reference": cols["order_reference"][i],
+            "satisfaction_rating": {"score": cols["score"][i]},
+        }
+        lines.append(json.dumps(ticket, ensure_ascii=False, separators=(",", ":")))
+    return lines

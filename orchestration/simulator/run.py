@@ -1,0 +1,208 @@
+"""`omnikpi simulate`: write a retailer's channel exports day by day, plus the ground truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from orchestration.config import settings
+from orchestration.simulator import exports, render, truth
+from orchestration.simulator.config import MessRates, SimConfig
+from orchestration.simulator.day import DayResult, simulate_day
+from orchestration.simulator.mess import FORMATS, SOURCES, FileFormat, LateBuffer, apply_mess
+from orchestration.simulator.world import World
+
+Renderer = Callable[[World, DayResult], list]
+RENDERERS: dict[str, Renderer] = {
+    "web": exports.web_lines,
+    "shop": exports.shop_columns,
+    "pos": exports.pos_columns,
+    "crm": exports.crm_columns,
+    "email": exports.email_columns,
+    "ads": exports.ads_columns,
+    "service": exports.service_lines,
+    "loyalty": exports.loyalty_columns,
+}
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class SimSummary:
+    config: dict
+    records: dict[str, int]
+    seconds: float
+
+
+def simulate(
+    data_dir: Path,
+    customers: int,
+    days: int,
+    start: date,
+    seed: int,
+    progress: bool = False,
+    mess: MessRates | None = None,
+) -> SimSummary:
+    """Write `days` daily deliveries per source under data_dir/landing and the truth."""
+    cfg = SimConfig(
+        customers=customers, days=days, start=start, seed=seed, mess=mess or MessRates()
+    )
+    landing, truth_dir = data_dir / "landing", data_dir / "truth"
+    _prepare(landing, truth_dir)
+    began = time.perf_counter()
+    world = World.create(cfg)
+    late = LateBuffer()
+    files: list[dict] = []
+    mess_rows: list[tuple[str, str, int, str, str]] = []
+    records = dict.fromkeys(SOURCES, 0)
+
+    with _progress(progress) as bars:
+        tasks = {s: bars.add_task(s, total=days) for s in SOURCES}
+        for d in range(days):
+            day = simulate_day(world, d)
+            for source in SOURCES:
+                fmt = FORMATS[source]
+                lines = _render(fmt, RENDERERS[source](world, day))
+                rng = np.random.default_rng([seed, 90 + SOURCES.index(source), d])
+                pieces, log = apply_mess(fmt, lines, d, days - 1, cfg.mess, rng, late)
+                rel = _write(landing, fmt, day.ctx.day, pieces)
+                first_line = 1 if fmt.json else 2  # CSV line 1 is the header
+                for index, kind, detail in log:
+                    mess_rows.append((source, rel, index + first_line, kind, detail))
+                count = sum(len(p) for p in pieces)
+                files.append(
+                    {
+                        "source": source,
+                        "file": rel,
+                        "delivery_date": day.ctx.day,
+                        "records": count,
+                        "malformed": sum(k not in ("late", "duplicate") for _, k, _ in log),
+                        "duplicates": sum(k == "duplicate" for _, k, _ in log),
+                        "late": sum(k == "late" for _, k, _ in log),
+                    }
+                )
+                records[source] += count
+                bars.update(
+                    tasks[source], advance=1, description=f"{source:8} {records[source]:>10,} rows"
+                )
+            truth.write_day(truth_dir, world, day)
+    truth.write_persons(truth_dir, world)
+    _write_mess(truth_dir, files, mess_rows)
+    truth.finalize(truth_dir)
+    summary = SimSummary(
+        config={**asdict(cfg), "start": start.isoformat()},
+        records=records,
+        seconds=round(time.perf_counter() - began, 2),
+    )
+    (truth_dir / MANIFEST).write_text(json.dumps(asdict(summary), indent=2, default=str) + "\n")
+    return summary
+
+
+def _prepare(landing: Path, truth_dir: Path) -> None:
+    """Replace an earlier simulation; never overwrite exports that did not come from one."""
+    existing = [p for p in landing.glob("*/*/*") if p.is_file()] if landing.exists() else []
+    if existing and not (truth_dir / MANIFEST).exists():
+        raise FileExistsError(
+            f"{landing} already holds {len(existing)} export files that the simulator did not "
+            "write; point OMNIKPI_DATA_DIR at another directory or remove them first"
+        )
+    for source in SOURCES:
+        shutil.rmtree(landing / source, ignore_errors=True)
+    shutil.rmtree(truth_dir, ignore_errors=True)
+    truth_dir.mkdir(parents=True)
+
+
+def _render(fmt: FileFormat, content: list | pa.Array) -> pa.Array:
+    """Renderers return Arrow lines (NDJSON), lists of JSON lines, or CSV columns."""
+    if isinstance(content, pa.Array):
+        return content
+    if fmt.json or not content:
+        return pa.array(list(content), type=pa.string())
+    return render.csv_lines(content, fmt.delimiter)
+
+
+def _write(landing: Path, fmt: FileFormat, day: date, pieces: list[pa.Array]) -> str:
+    folder = landing / fmt.source / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / fmt.pattern.format(ymd=day.strftime("%Y%m%d"))
+    header = None if fmt.json else render.csv_header(exports.CSV_HEADERS[fmt.source], fmt.delimiter)
+    render.write_lines(path, pieces, fmt.newline, fmt.encoding, header, fmt.bom)
+    return path.relative_to(landing).as_posix()
+
+
+def _write_mess(truth_dir: Path, files: list[dict], rows: list[tuple]) -> None:
+    pq.write_table(pa.Table.from_pylist(files), truth_dir / "exports.parquet")
+    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    table = pa.table(
+        {
+            "source": pa.array(columns[0], pa.string()),
+            "file": pa.array(columns[1], pa.string()),
+            "line": pa.array(columns[2], pa.int64()),
+            "kind": pa.array(columns[3], pa.string()),
+            "detail": pa.array(columns[4], pa.string()),
+        }
+    )
+    pq.write_table(table, truth_dir / "mess.parquet")
+    malformed = table.filter(pc.invert(pc.is_in(table["kind"], pa.array(["late", "duplicate"]))))
+    pq.write_table(
+        malformed.select(["source", "file", "line", "kind"]), truth_dir / "malformed.parquet"
+    )
+
+
+class _NoProgress:
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, *args: object, **kwargs: object) -> int:
+        return 0
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _progress(show: bool) -> Progress | _NoProgress:
+    if not show:
+        return _NoProgress()
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    )
+
+
+def simulate_command(args: argparse.Namespace) -> int:
+    cfg = settings()
+    try:
+        summary = simulate(
+            cfg.data_dir,
+            customers=args.customers,
+            days=args.days,
+            start=args.start,
+            seed=args.seed,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    except (FileExistsError, ValueError) as exc:
+        print(f"omnikpi simulate: {exc}", file=sys.stderr)
+        return 2
+    end = args.start + timedelta(days=args.days - 1)
+    total = sum(summary.records.values())
+    print(
+        f"Simulated {args.customers:,} customers from {args.start} to {end}: {total:,} records "
+        f"in {summary.seconds:.1f} s -> {cfg.landing_dir} (truth in {cfg.truth_dir})"
+    )
+    for source, count in summary.records.items():
+        print(f"  {source:8} {count:>12,}")
+    return 0

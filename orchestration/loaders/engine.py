@@ -125,9 +125,13 @@ def load_partition(
             seen: dict[str, str] = {}
             for file in prepared:
                 t0 = time.perf_counter()
-                original = seen.get(file.checksum) or loaded_elsewhere(
-                    con, spec, file.checksum, day
-                )
+                # a snapshot may repeat yesterday's bytes: only a re-delivery within the
+                # same date is a duplicate for it; a file without records duplicates nothing
+                original = None
+                if file.has_records:
+                    original = seen.get(file.checksum) or (
+                        None if spec.snapshot else loaded_elsewhere(con, spec, file.checksum, day)
+                    )
                 if original:
                     result = FileReport(
                         file.rel,

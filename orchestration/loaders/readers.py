@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class PreparedFile:
     extras: list[tuple[str, int]] = field(default_factory=list)  # unknown columns
     absent: list[str] = field(default_factory=list)  # optional fields the header lacks
     ends_with_newline: bool = True
+    has_records: bool = True  # anything besides the CSV header?
 
     @property
     def notes(self) -> list[str]:
@@ -57,6 +59,9 @@ class PreparedFile:
         if self.absent:
             notes.append(f"optional columns absent (loaded as null): {', '.join(self.absent)}")
         return notes
+
+
+_NON_SPACE = re.compile(rb"\S")
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -74,14 +79,19 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
         text_path=path,
         ends_with_newline=data.endswith(b"\n"),
     )
+    if spec.format == "csv":
+        header_end = data.find(b"\n")
+        prepared.has_records = (
+            header_end >= 0 and _NON_SPACE.search(data, header_end + 1) is not None
+        )
     if not data.strip():
+        prepared.has_records = False
+        if spec.format == "ndjson":
+            return prepared  # NDJSON has no header: a day without records is an empty file
         prepared.text_path = None
-        what = "no header row" if spec.format == "csv" else "no records"
         prepared.problem = FileProblem(
-            f"empty file ({len(data)} bytes): {what}",
-            "re-export the file; a day without records still has the header row"
-            if spec.format == "csv"
-            else "re-export the file",
+            f"empty file ({len(data)} bytes): no header row",
+            "re-export the file; a day without records still has the header row",
         )
         return prepared
 

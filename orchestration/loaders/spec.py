@@ -169,6 +169,8 @@ class SourceSpec:
     json_structure: dict[str, object] = field(default_factory=dict)
     # raw column order when it differs from fields-then-derived
     column_order: tuple[str, ...] = ()
+    # a full snapshot: an unchanged export on a new date is that date's data, not a re-delivery
+    snapshot: bool = False
 
     @property
     def name(self) -> str:

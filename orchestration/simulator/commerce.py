@@ -368,6 +368,8 @@ def _single_version_rows(orders: Frame, lines: Frame, financial: str, fulfillmen
 def store_receipts(world: World, ctx: DayContext, visits: Frame, rng) -> tuple[Frame, Frame]:
     """Store purchases: receipt lines, the loyalty card if scanned, an e-receipt address."""
     pop = world.pop
+    if not len(visits):
+        return Frame(), Frame()
     buying = visits.take(np.flatnonzero(visits["purchase"]))
     n = len(buying)
     if not n:

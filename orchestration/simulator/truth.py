@@ -38,6 +38,20 @@ from orchestration.simulator.web import (
 )
 from orchestration.simulator.world import World
 
+EMPTY_FACTS = {
+    "sessions": "person bigint, platform varchar, start_us bigint, engaged boolean, "
+    "new_cookie boolean, view_item bigint, locator bigint",
+    "orders": "name varchar, person bigint, channel varchar, created_us bigint, "
+    "merchandise double, units bigint, click_collect boolean, test boolean",
+    "receipts": "number varchar, person bigint, time_us bigint, total double, units bigint, "
+    "card boolean, ereceipt boolean",
+    "returns": "ref varchar, person bigint, channel varchar, original_channel varchar, "
+    "time_us bigint, value double",
+    "tickets": "ticket_id bigint, person bigint, channel varchar, created_us bigint",
+    "ledger": "person bigint, time_us bigint, points bigint, reason varchar, channel varchar",
+    "email_events": "person bigint, event_type varchar, time_us bigint, campaign_id varchar",
+    "ad_stats": "date varchar, platform varchar, impressions bigint, clicks bigint, spend double",
+}
 FACT_KINDS = (
     "sessions",
     "orders",
@@ -401,8 +415,8 @@ def finalize(truth_dir: Path) -> None:
         source = days(kind)
         if source:
             con.execute(f"create view {kind} as select * from {source}")
-        else:
-            con.execute(f"create view {kind} as select * from (select 1) where false")
+        else:  # nothing of this kind happened (a tiny simulation): an empty, typed table
+            con.execute(f"create table {kind} ({EMPTY_FACTS[kind]})")
     con.execute(
         "create macro local_date(us) as "
         "cast(timezone('Europe/Amsterdam', to_timestamp(us / 1000000.0)) as date)"

@@ -122,6 +122,16 @@ def test_empty_file_is_rejected(deliver, load, con) -> None:
     assert_reconciles(con)
 
 
+def test_empty_ndjson_file_is_a_day_without_records(deliver, load, con) -> None:
+    # NDJSON has no header row: a day without tickets is an empty file, not a broken one
+    deliver("service", [], text="")
+    report = load("service")
+    (log,) = load_log(con, "service")
+    assert (log["status"], log["rows_read"], log["rows_loaded"]) == ("loaded", 0, 0)
+    assert report.failures == []
+    assert_reconciles(con)
+
+
 # 6. header only ------------------------------------------------------------------------------
 def test_header_only_file_loads_zero_rows(deliver, load, con) -> None:
     deliver("ads", [])
@@ -250,6 +260,22 @@ def test_same_file_delivered_under_another_date_is_loaded_once(deliver, load, co
     load("email")
     load("email", "2025-03-05")
     assert _count(con, "email__events") == 2
+    assert_reconciles(con)
+
+
+def test_unchanged_snapshot_on_the_next_date_is_that_dates_data(deliver, load, con) -> None:
+    # a full CRM snapshot may repeat yesterday's bytes when nothing changed: it still is
+    # the state of that day, so both dates hold the contacts
+    rows = [ex.crm_row(1), ex.crm_row(2)]
+    deliver("crm", rows)
+    deliver("crm", rows, day="2025-03-05", name="contacts_20250305.csv")
+    load("crm")
+    report = load("crm", "2025-03-05")
+    assert [(f.status, f.rows_loaded) for f in report.files] == [("loaded", 2)]
+    per_day = con.execute(
+        "select _partition_date, count(*) from raw.crm__contacts group by 1 order by 1"
+    ).fetchall()
+    assert [(str(d), n) for d, n in per_day] == [("2025-03-04", 2), ("2025-03-05", 2)]
     assert_reconciles(con)
 
 

@@ -25,4 +25,5 @@ SPEC = SourceSpec(
     ),
     key=("contact_id", "_partition_date"),
     timestamp="last_modified_date",
+    snapshot=True,
 )

@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration.config import PROJECT_DIR
 from orchestration.defs.checks import build_source_freshness_checks
 from orchestration.defs.dbt_assets import build_dbt_assets
-from orchestration.defs.dbt_project import make_dbt_project
+from orchestration.defs.dbt_project import ensure_dbt_on_path, make_dbt_project
 from orchestration.defs.jobs import build_daily_job
 from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.resources import dbt_resource
@@ -22,7 +22,8 @@ def build_defs(
     if load_assets is None:
         from orchestration.defs.load_assets import load_assets
     project = make_dbt_project(project_dir)
-    project.prepare_if_dev()
+    ensure_dbt_on_path()
+    project.prepare_if_dev()  # under `dagster dev`: re-parse so model edits show up
     dbt_assets_def = build_dbt_assets(project)
     publish_asset = build_publish_asset(project)
     assets = [*load_assets, dbt_assets_def, publish_asset]

@@ -41,16 +41,22 @@ def _lines(world: World, n_orders: int, rng: np.random.Generator, sale: bool) ->
     return Frame(order=order, line_no=line_no, sku=sku, qty=qty, price=price, discount=discount)
 
 
+def _forms(pop, forms: np.ndarray, style: np.ndarray, persons: np.ndarray) -> np.ndarray:
+    """forms[style, person] for customers; '' for prospects, who have no identifiers."""
+    known = persons < pop.customers
+    return np.where(known, forms[style, np.where(known, persons, 0)], "")
+
+
 def typed_email(world: World, persons: np.ndarray, messy_rate: float, rng) -> np.ndarray:
     pop = world.pop
     form = np.where(rng.random(len(persons)) < messy_rate, rng.integers(1, 4, len(persons)), 0)
-    return pop.email_forms[form, persons]
+    return _forms(pop, pop.email_forms, form, persons)
 
 
 def typed_phone(world: World, persons: np.ndarray, share: float, rng) -> np.ndarray:
     pop = world.pop
     style = rng.integers(0, PHONE_STYLES, len(persons))
-    phone = pop.phone_forms[style, persons]
+    phone = _forms(pop, pop.phone_forms, style, persons)
     return np.where(rng.random(len(persons)) < share, phone, "")
 
 

@@ -7,6 +7,7 @@ Each `*_columns` function returns the export's header and its columns as arrays 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +34,7 @@ from orchestration.simulator.web import (
     PAGE_VIEW,
     PURCHASE_EVENT,
     SCREEN_VIEW,
+    SCROLL,
     SEARCH,
     SESSION_START,
     SIGN_UP,
@@ -40,7 +42,7 @@ from orchestration.simulator.web import (
     device_columns,
     traffic_columns,
 )
-from orchestration.simulator.world import World
+from orchestration.simulator.world import Catalogue, World
 
 CSV_HEADERS = {
     "shop": [
@@ -169,10 +171,13 @@ class Fragments:
 
     def freeze(self) -> None:
         self.table = pa.array(self.strings, type=pa.string())
+        # fragments are spliced into JSON unescaped: no value may need escaping
+        assert not any("\\" in x for x in self.strings), "a fragment needs JSON escaping"
 
 
 def _j(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # our values never need JSON escapes; Fragments.freeze() checks that
+    return f'"{value}"'
 
 
 def _param(key: str, kind: str, value: object) -> str:
@@ -180,14 +185,63 @@ def _param(key: str, kind: str, value: object) -> str:
     return f',{{"key":"{key}","value":{{"{kind}":{shown}}}}}'
 
 
-def web_lines(world: World, day: DayResult) -> pa.Array:
+@dataclass
+class WebDay:
+    """What the web export of one day needs, small enough to send to another process."""
+
+    d: int
+    seed: int
+    sessions: Frame
+    events: Frame
+    order_names: np.ndarray
+    order_totals: np.ndarray
+    order_lines: Frame
+
+
+def web_day(world: World, day: DayResult) -> WebDay:
+    """Collect a day's web facts, resolving everything that needs the population."""
+    s, e = day.sessions, day.events
+    d, seed = day.ctx.d, world.cfg.seed
+    if not len(e):
+        return WebDay(d, seed, Frame(), Frame(), np.array([]), np.array([]), Frame())
+    pop = world.pop
+    sessions = Frame(
+        cookie=s["cookie"],
+        account=pop.of_customers(pop.web_account, s["person"]),
+        store=pop.preferred_store[s["person"]],
+        start_us=s["start_us"],
+        session_number=s["session_number"],
+        first_touch_us=s["first_touch_us"],
+        device=s["device"],
+        campaign=s["campaign"],
+        session_key=s["session_key"],
+        order_pos=s["order_pos"],
+        **device_columns(world, s),
+        **traffic_columns(s),
+    )
+    events = Frame(
+        s=e["s"],
+        name=e["name"],
+        key=e["key"],
+        ts_us=e["ts_us"],
+        engagement_ms=e["engagement_ms"],
+        logged=e["user_id"] != "",
+        page_seed=e["page_seed"],
+    )
+    o, lines = day.orders, day.order_lines
+    if not len(o):
+        return WebDay(d, seed, sessions, events, np.array([]), np.array([]), Frame())
+    keep = ("order_pos", "sku", "qty", "price", "line_no")
+    order_lines = Frame(**{k: lines[k] for k in keep})
+    return WebDay(d, seed, sessions, events, o["name"], o["total"], order_lines)
+
+
+def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     """GA4 BigQuery-export events as JSON lines (an Arrow string array), in time order."""
-    sessions, events = day.sessions, day.events
+    sessions, events = wd.sessions, wd.events
     if not len(events):
         return pa.array([], type=pa.string())
-    rng = day.ctx.rng(80)
-    cat = world.cat
-    pop = world.pop
+    rng = np.random.default_rng([wd.seed, 80, wd.d])
     n_sessions, n_products = len(sessions), len(cat.sku)
 
     # per-event decisions, as integers, already in time order
@@ -196,11 +250,11 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
     name = events["name"][order]
     ts = events["ts_us"][order]
     key = events["key"][order]
-    logged = (events["user_id"] != "")[order]
+    logged = events["logged"][order]
     eng = np.where(np.isin(name, [FIRST_VISIT, SESSION_START]), -1, events["engagement_ms"][order])
-    n = len(name)
+    len(name)
     order_pos = sessions["order_pos"]
-    order_json, order_total, order_first_sku = _order_arrays(world, day)
+    order_json, order_total, order_first_sku = _order_arrays(cat, wd)
     focus = np.where(
         order_pos >= 0,
         order_first_sku[np.maximum(order_pos, 0)],
@@ -208,10 +262,12 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
     )
     is_app = (sessions["device"] == APP)[s]
     landing = np.isin(name, [PAGE_VIEW, SCREEN_VIEW]) & (key == -1.0)
-    page_kind = rng.integers(0, 3, n)  # 0 home, 1 category, 2 product
-    viewed = np.where(rng.random(n) < 0.6, focus[s], rng.integers(0, n_products, n))
+    # the page an event is on; scroll and user_engagement share their page view's seed
+    seed = events["page_seed"][order]
+    page_kind = seed % 3  # 0 home, 1 category, 2 product
+    viewed = np.where((seed // 3) % 10 < 6, focus[s], (seed // 30) % n_products)
     viewed = np.where(name == ADD_TO_CART, focus[s], viewed)
-    traffic = traffic_columns(sessions)
+    traffic = sessions  # carries the traffic columns
     tagged = traffic["tagged"][s]
     first_events = np.isin(name, [FIRST_VISIT, SESSION_START]) | landing
     categories = np.unique(cat.category)
@@ -220,7 +276,7 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
     f = Fragments()
     # event name, then the session's own params (always first in the list)
     names = f.add([f',"event_name":"{x}","event_params":[' for x in EVENT_NAMES.tolist()])
-    dev = device_columns(world, sessions)
+    dev = sessions  # carries platform, category, os
     sid = (sessions["start_us"] // US).tolist()
     sno = sessions["session_number"].tolist()
     sparams = f.add(
@@ -320,10 +376,10 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
         0,
     )
     search_terms = f.add([_param("search_term", "string_value", t) for t in terms])
-    cities = _city_terms(world)
+    cities = _city_terms(cat)
     city_terms = f.add([_param("search_term", "string_value", c) for c in cities.tolist()])
     store_ids = f.add([_param("store_id", "string_value", x) for x in cat.store_id.tolist()])
-    store = pop.preferred_store[sessions["person"]][s]
+    store = sessions["store"][s]
     term = np.select(
         [name == SEARCH, name == LOCATOR], [search_terms + viewed, city_terms + store], 0
     )
@@ -331,6 +387,7 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
     method = np.where(
         np.isin(name, [LOGIN, SIGN_UP]), f.add([_param("method", "string_value", "email")]), 0
     )
+    scrolled = np.where(name == SCROLL, f.add([_param("percent_scrolled", "int_value", 90)]), 0)
 
     # the rest of the event: who, where from, what was bought
     cookie = sessions["cookie"].tolist()
@@ -351,7 +408,7 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
         )
     ]
     head = f.add(heads)
-    accounts = pop.web_account[sessions["person"]].tolist()
+    accounts = sessions["account"].tolist()
     user = f.add([',"user_id":null'] + [f',"user_id":"{a}"' for a in accounts])
     campaigns = sessions["campaign"].tolist()
     gclids = [f"Cj0KCQiA{k % 99991:08d}" for k in sessions["session_key"].tolist()]
@@ -368,7 +425,7 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
         )
     ]
     cts = f.add([',"collected_traffic_source":null', *cts_values])
-    order_names = day.orders["name"].tolist() if len(day.orders) else [""]
+    order_names = wd.order_names.tolist() if len(wd.order_names) else [""]
     ecommerce = f.add(
         [',"ecommerce":null']
         + [
@@ -377,7 +434,7 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
         ]
     )
     items = f.add(
-        [',"items":null}'] + [f',"items":{x}}}' for x in _catalogue_item_json(world).tolist()]
+        [',"items":null}'] + [f',"items":{x}}}' for x in _catalogue_item_json(cat).tolist()]
     )
     order_items = f.add([f',"items":{x}}}' for x in np.asarray(order_json).tolist()])
     event_order = order_pos[s]
@@ -407,6 +464,7 @@ def web_lines(world: World, day: DayResult) -> pa.Array:
         f.take(term),
         f.take(locator_store),
         f.take(method),
+        f.take(scrolled),
         f.take(head + s),
         f.take(np.where(logged, user + 1 + s, user)),
         f.take(np.where(first_events & tagged, cts + 1 + s, cts)),
@@ -432,16 +490,15 @@ def _first_touch_name(medium: str) -> str:
     )
 
 
-def _city_terms(world: World) -> np.ndarray:
+def _city_terms(cat: Catalogue) -> np.ndarray:
     # what people type into the store locator: the town of their store
     from orchestration.simulator.population import read_seed
 
     cities = {row["store_id"]: row["city"] for row in read_seed("stores.csv")}
-    return np.char.lower(np.array([cities[x].split()[-1] for x in world.cat.store_id.tolist()]))
+    return np.char.lower(np.array([cities[x].split()[-1] for x in cat.store_id.tolist()]))
 
 
-def _catalogue_item_json(world: World) -> np.ndarray:
-    cat = world.cat
+def _catalogue_item_json(cat: Catalogue) -> np.ndarray:
     return np.array(
         [
             json.dumps(
@@ -462,12 +519,11 @@ def _catalogue_item_json(world: World) -> np.ndarray:
     )
 
 
-def _order_arrays(world: World, day: DayResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _order_arrays(cat: Catalogue, wd: WebDay) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per order of the day: items as GA4 JSON, total, first line's SKU (or empty arrays)."""
-    orders, lines = day.orders, day.order_lines
+    orders, lines = wd.order_names, wd.order_lines
     if not len(orders):
         return np.array([""]), np.zeros(1), np.zeros(1, dtype=np.int64)
-    cat = world.cat
     per_order: list[list[dict]] = [[] for _ in range(len(orders))]
     for pos, sku, qty, price in zip(
         lines["order_pos"].tolist(),
@@ -491,7 +547,7 @@ def _order_arrays(world: World, day: DayResult) -> tuple[np.ndarray, np.ndarray,
     first = lines["line_no"] == 1
     first_sku = np.zeros(len(orders), dtype=np.int64)
     first_sku[lines["order_pos"][first]] = lines["sku"][first]
-    return as_json, orders["total"], first_sku
+    return as_json, wd.order_totals, first_sku
 
 
 # -- CSV exports --------------------------------------------------------------------------

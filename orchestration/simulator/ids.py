@@ -72,25 +72,15 @@ def messy_email(email: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -
 PHONE_STYLES = 5
 
 
-def phone_as_typed(e164: np.ndarray, style: np.ndarray) -> np.ndarray:
-    """Dutch mobile numbers in the formats people and systems use (+31 6..., 06-..., ...)."""
-    national = np.char.lstrip(np.asarray(e164).astype(str), "+")  # 316xxxxxxxx
-    rest = np.array([s[3:] for s in national.tolist()]) if len(national) else national
-    # rest = 8 digits after the 316 prefix
-    a = np.array([s[:4] for s in rest.tolist()]) if len(rest) else rest
-    b = np.array([s[4:] for s in rest.tolist()]) if len(rest) else rest
-    forms = [
-        np.char.add("+31 6 ", np.char.add(np.char.add(a, " "), b)),  # +31 6 1234 5678
-        np.char.add("00316", rest),  # 0031612345678
-        np.char.add("06-", rest),  # 06-12345678
-        np.char.add("06", rest),  # 0612345678
-        np.char.add("+316", rest),  # +31612345678
-    ]
-    out = np.empty(len(e164), dtype=object)
-    for s, form in enumerate(forms):
-        sel = style == s
-        out[sel] = form[sel]
-    return out.astype(str) if len(out) else np.asarray(e164).astype(str)
+def phone_as_typed(subscriber: np.ndarray, style: int) -> np.ndarray:
+    """Dutch mobile numbers (+316 + 8 digits) in the formats people and systems use."""
+    rest = np.char.zfill(np.asarray(subscriber).astype(str), 8)
+    a = np.char.zfill((np.asarray(subscriber) // 10_000).astype(str), 4)
+    b = np.char.zfill((np.asarray(subscriber) % 10_000).astype(str), 4)
+    if style == 0:
+        return np.char.add(np.char.add("+31 6 ", a), np.char.add(" ", b))  # +31 6 1234 5678
+    prefix = ("", "00316", "06-", "06", "+316")[style]  # 0031612345678, 06-12345678, ...
+    return np.char.add(prefix, rest)
 
 
 def card_as_typed(card: np.ndarray, spaced: np.ndarray) -> np.ndarray:

@@ -277,6 +277,7 @@ def _plan_casual_visits(world: World, ctx: DayContext) -> None:
     pop, d, rng = world.pop, ctx.d, ctx.rng(11)
     active = (pop.first_active <= d) & pop.online_capable
     rate = 0.15 * ctx.season * calendar.ONLINE_WEEKDAY[ctx.weekday]
+    rate = np.where(d >= pop.lapse_day, rate * 0.1, rate)  # lapsed people rarely drop by
     persons = np.flatnonzero(active & (rng.random(pop.n) < rate))
     days = np.full(len(persons), d)
     source = _pick(rng, FIRST_TOUCH_P, len(persons))

@@ -14,6 +14,7 @@ from orchestration.simulator.config import SimConfig
 from orchestration.simulator.ids import PHONE_STYLES, ean13, phone_as_typed, unique_numbers
 
 NEVER = 10**9  # a day index that never comes
+PROSPECTS_PER_CUSTOMER = 4.0
 
 STORE_ONLY, ONLINE_ONLY, OMNI = 0, 1, 2
 HABITS = np.array(["store_only", "online_only", "omnichannel"])
@@ -139,6 +140,8 @@ def _ascii(text: str) -> str:
 @dataclass
 class Population:
     n: int
+    customers: int  # persons who may buy and identify; the rest are prospects
+    prospect: np.ndarray  # anonymous visitors only
     household: np.ndarray
     household_head: np.ndarray  # the person who owns household-level things
     habit: np.ndarray
@@ -152,6 +155,7 @@ class Population:
     crm_created_us: np.ndarray
     has_email: np.ndarray
     has_phone: np.ndarray
+    # identifier arrays below have one entry per customer (index < customers)
     email: np.ndarray  # canonical (lower-case, trimmed); shared by an e-mail household
     email_forms: np.ndarray  # [4, n]: canonical, Capitalised, padded, UPPER
     crm_email_form: np.ndarray  # which form the CRM stores
@@ -181,14 +185,24 @@ class Population:
     def online_capable(self) -> np.ndarray:
         return self.habit != STORE_ONLY
 
+    def of_customers(self, values: np.ndarray, persons: np.ndarray) -> np.ndarray:
+        """values[persons] for an identifier array, '' for prospects (who have none)."""
+        known = persons < self.customers
+        return np.where(known, values[np.where(known, persons, 0)], "")
+
 
 def build_population(cfg: SimConfig, stores: int) -> Population:
     rng = np.random.default_rng([cfg.seed, 1])
-    n = cfg.customers
+    customers = cfg.customers
+    # anonymous visitors who never buy or identify: most of a web shop's traffic
+    n = customers + round(PROSPECTS_PER_CUSTOMER * customers)
+    prospect = np.arange(n) >= customers
 
-    # households of 1-4 persons
-    sizes = rng.choice([1, 2, 3, 4], size=n, p=[0.36, 0.34, 0.15, 0.15])
-    household = np.repeat(np.arange(n), sizes)[:n]
+    # households of 1-4 persons; a prospect is a household of one
+    sizes = rng.choice([1, 2, 3, 4], size=customers, p=[0.36, 0.34, 0.15, 0.15])
+    household = np.concatenate(
+        [np.repeat(np.arange(customers), sizes)[:customers], np.arange(customers, n)]
+    )
     head = np.zeros(n, dtype=np.int64)
     first_of = np.r_[True, household[1:] != household[:-1]]
     head[first_of] = np.flatnonzero(first_of)
@@ -196,6 +210,7 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
     hh_size = np.bincount(household, minlength=n)[household]
 
     habit = rng.choice([STORE_ONLY, ONLINE_ONLY, OMNI], size=n, p=[0.33, 0.25, 0.42])
+    habit[prospect] = ONLINE_ONLY
 
     # lifecycle: 45 % were customers before the simulation starts; the rest arrive during it
     existing = rng.random(n) < 0.45
@@ -204,15 +219,20 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
     lapse_day = first_active + rng.exponential(420, size=n).astype(np.int64) + 30
     intensity = rng.gamma(1.6, 1 / 1.6, size=n) / 30.0  # about one journey a month
     conversion = np.clip(rng.beta(2.2, 2.6, size=n), 0.05, 0.95)
+    # prospects come and go within weeks, browse less and never buy
+    first_active = np.where(prospect, rng.integers(-365, 365, size=n), first_active)
+    lapse_day = np.where(prospect, first_active + rng.geometric(1 / 75, size=n), lapse_day)
+    intensity = np.where(prospect, intensity * 0.5, intensity)
+    conversion = np.where(prospect, 0.0, conversion)
 
-    has_email = np.where(habit == STORE_ONLY, rng.random(n) < 0.72, True)
-    has_phone = rng.random(n) < 0.82
+    has_email = np.where(habit == STORE_ONLY, rng.random(n) < 0.72, True) & ~prospect
+    has_phone = (rng.random(n) < 0.82) & ~prospect
 
     # accounts and cards: registered online shoppers, loyalty members in stores
     p_registered = np.select([habit == STORE_ONLY, habit == ONLINE_ONLY], [0.03, 0.7], 0.6)
     p_member = np.select([habit == STORE_ONLY, habit == ONLINE_ONLY], [0.55, 0.2], 0.62)
     registered = (rng.random(n) < p_registered) & has_email
-    member = rng.random(n) < p_member
+    member = (rng.random(n) < p_member) & ~prospect
     lag_reg = rng.geometric(1 / 12, size=n)
     lag_mem = rng.geometric(1 / 20, size=n)
     registered_day = np.where(
@@ -224,14 +244,15 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
     crm_day = np.minimum(registered_day, member_day)
     crm_created_us = crm_day * 86_400 * 1_000_000 + rng.integers(9, 21, size=n) * 3_600_000_000
 
-    # names and e-mail addresses
-    fn_i = rng.integers(0, len(FIRST_NAMES), size=n)
-    ln_i = rng.integers(0, len(LAST_NAMES), size=n)
+    # identifiers exist for customers only (index < customers); prospects have none
+    c = customers
+    fn_i = rng.integers(0, len(FIRST_NAMES), size=c)
+    ln_i = rng.integers(0, len(LAST_NAMES), size=c)
     first_name = np.array(FIRST_NAMES)[fn_i]
     last_name = np.array(LAST_NAMES)[ln_i]
     fn_ascii = np.array([_ascii(x) for x in FIRST_NAMES])[fn_i]
     ln_ascii = np.array([_ascii(x) for x in LAST_NAMES])[ln_i]
-    style = rng.integers(0, 3, size=n)
+    style = rng.integers(0, 3, size=c)
     local = np.select(
         [style == 0, style == 1],
         [
@@ -240,15 +261,16 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
         ],
         np.char.add(np.char.add(np.char.array(fn_ascii).astype("U1"), "."), ln_ascii),
     )
-    number = unique_numbers(rng, n, 10, 10**6)
-    domain = rng.choice(DOMAINS, size=n, p=DOMAIN_P)
+    number = unique_numbers(rng, c, 10, 10**6)
+    domain = rng.choice(DOMAINS, size=c, p=DOMAIN_P)
     email = np.char.add(np.char.add(np.char.add(local, number.astype(str)), "@"), domain)
 
     # some multi-person households share one address (all members use the head's)
-    shared_hh = (hh_size >= 2) & (rng.random(n) < cfg.mess.shared_email_households)
+    shared_hh = (hh_size >= 2) & (rng.random(n) < cfg.mess.shared_email_households) & ~prospect
     shared_email = shared_hh[head] & has_email & has_email[head]
-    email = np.where(shared_email, email[head], email)
-    email = np.where(has_email, email, "")
+    cust_head = head[:c]
+    email = np.where(shared_email[:c], email[cust_head], email)
+    email = np.where(has_email[:c], email, "")
     email_forms = np.stack(
         [
             email,
@@ -257,20 +279,20 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
             np.char.upper(email),
         ]
     )
-    messy = rng.random(n) < cfg.mess.messy_identifiers
-    crm_email_form = np.where(messy, rng.integers(1, 4, size=n), 0)
+    messy = rng.random(c) < cfg.mess.messy_identifiers
+    crm_email_form = np.where(messy, rng.integers(1, 4, size=c), 0)
 
-    phone = np.char.add("+316", np.char.zfill(unique_numbers(rng, n, 0, 10**8).astype(str), 8))
-    phone = np.where(has_phone, phone, "")
+    subscriber = unique_numbers(rng, c, 0, 10**8)
+    phone = np.where(has_phone[:c], phone_as_typed(subscriber, 4), "")  # E.164: +316xxxxxxxx
     phone_forms = np.stack(
-        [np.where(has_phone, phone_as_typed(phone, np.full(n, s)), "") for s in range(PHONE_STYLES)]
+        [np.where(has_phone[:c], phone_as_typed(subscriber, s), "") for s in range(PHONE_STYLES)]
     )
-    crm_phone_style = rng.integers(0, PHONE_STYLES, size=n)
+    crm_phone_style = rng.integers(0, PHONE_STYLES, size=c)
 
-    card = ean13(2_900_000_000_00 + unique_numbers(rng, n, 0, 10**8))
-    member_id = np.char.add("M", np.char.zfill(unique_numbers(rng, n, 0, 10**8).astype(str), 8))
-    crm_id = np.char.add("C", np.char.zfill(unique_numbers(rng, n, 0, 10**8).astype(str), 8))
-    web_account = np.char.add("WA", np.char.zfill(unique_numbers(rng, n, 0, 10**8).astype(str), 8))
+    card = ean13(2_900_000_000_00 + unique_numbers(rng, c, 0, 10**8))
+    member_id = np.char.add("M", np.char.zfill(unique_numbers(rng, c, 0, 10**8).astype(str), 8))
+    crm_id = np.char.add("C", np.char.zfill(unique_numbers(rng, c, 0, 10**8).astype(str), 8))
+    web_account = np.char.add("WA", np.char.zfill(unique_numbers(rng, c, 0, 10**8).astype(str), 8))
 
     # devices: desktop and mobile web for online shoppers, the app for some
     online = habit != STORE_ONLY
@@ -278,7 +300,7 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
     has_device[:, DESKTOP] = online & (rng.random(n) < 0.6)
     has_device[:, MOBILE_WEB] = online & ((rng.random(n) < 0.8) | ~has_device[:, DESKTOP])
     has_device[:, APP] = online & (rng.random(n) < np.where(habit == ONLINE_ONLY, 0.45, 0.35))
-    tablet_hh = (hh_size >= 2) & (rng.random(n) < cfg.mess.family_tablet_households)
+    tablet_hh = (hh_size >= 2) & (rng.random(n) < cfg.mess.family_tablet_households) & ~prospect
     family_tablet = tablet_hh[head] & online
     has_device[:, FAMILY_TABLET] = family_tablet
     device_os = (rng.random((n, DEVICES)) < 0.55).astype(np.int8)  # 1 = Android/Windows
@@ -290,6 +312,8 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
 
     return Population(
         n=n,
+        customers=customers,
+        prospect=prospect,
         household=household,
         household_head=head,
         habit=habit,
@@ -310,7 +334,7 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
         phone_forms=phone_forms,
         crm_phone_style=crm_phone_style,
         card=card,
-        card_spaced_in_crm=rng.random(n) < 0.4,
+        card_spaced_in_crm=rng.random(c) < 0.4,
         member_id=member_id,
         crm_id=crm_id,
         web_account=web_account,

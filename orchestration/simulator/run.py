@@ -1,14 +1,20 @@
-"""`omnikpi simulate`: write a retailer's channel exports day by day, plus the ground truth."""
+"""`omnikpi simulate`: write a retailer's channel exports day by day, plus the ground truth.
+
+The world is simulated day by day in this process. The web export, by far the largest, is
+rendered and written by a second process for large runs, so both cores work.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import queue
 import shutil
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+import traceback
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,13 +27,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from orchestration.config import settings
 from orchestration.simulator import exports, render, truth
 from orchestration.simulator.config import MessRates, SimConfig
-from orchestration.simulator.day import DayResult, simulate_day
+from orchestration.simulator.day import simulate_day
 from orchestration.simulator.mess import FORMATS, SOURCES, FileFormat, LateBuffer, apply_mess
-from orchestration.simulator.world import World
+from orchestration.simulator.world import Catalogue, World
 
-Renderer = Callable[[World, DayResult], list]
-RENDERERS: dict[str, Renderer] = {
-    "web": exports.web_lines,
+CSV_RENDERERS = {
     "shop": exports.shop_columns,
     "pos": exports.pos_columns,
     "crm": exports.crm_columns,
@@ -37,6 +41,7 @@ RENDERERS: dict[str, Renderer] = {
     "loyalty": exports.loyalty_columns,
 }
 MANIFEST = "manifest.json"
+PARALLEL_FROM = 300_000  # customers x days from which the web export gets its own process
 
 
 @dataclass
@@ -44,6 +49,44 @@ class SimSummary:
     config: dict
     records: dict[str, int]
     seconds: float
+
+
+@dataclass
+class ExportWriter:
+    """Renders, messes up and writes exports; remembers what it wrote for the truth."""
+
+    landing: Path
+    start: date
+    days: int
+    seed: int
+    mess: MessRates
+    late: LateBuffer = field(default_factory=LateBuffer)
+    files: list[dict] = field(default_factory=list)
+    mess_rows: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+
+    def write(self, source: str, d: int, content: list | pa.Array) -> int:
+        fmt = FORMATS[source]
+        lines = _render(fmt, content)
+        rng = np.random.default_rng([self.seed, 90 + SOURCES.index(source), d])
+        pieces, log = apply_mess(fmt, lines, d, self.days - 1, self.mess, rng, self.late)
+        day = self.start + timedelta(days=d)
+        rel = _write(self.landing, fmt, day, pieces)
+        first_line = 1 if fmt.json else 2  # CSV line 1 is the header
+        for index, kind, detail in log:
+            self.mess_rows.append((source, rel, index + first_line, kind, detail))
+        count = sum(len(p) for p in pieces)
+        self.files.append(
+            {
+                "source": source,
+                "file": rel,
+                "delivery_date": day,
+                "records": count,
+                "malformed": sum(k not in ("late", "duplicate") for _, k, _ in log),
+                "duplicates": sum(k == "duplicate" for _, k, _ in log),
+                "late": sum(k == "late" for _, k, _ in log),
+            }
+        )
+        return count
 
 
 def simulate(
@@ -54,6 +97,7 @@ def simulate(
     seed: int,
     progress: bool = False,
     mess: MessRates | None = None,
+    parallel: bool | None = None,
 ) -> SimSummary:
     """Write `days` daily deliveries per source under data_dir/landing and the truth."""
     cfg = SimConfig(
@@ -62,52 +106,110 @@ def simulate(
     landing, truth_dir = data_dir / "landing", data_dir / "truth"
     _prepare(landing, truth_dir)
     began = time.perf_counter()
+    parallel = customers * days >= PARALLEL_FROM if parallel is None else parallel
+    web = _WebProcess(landing, cfg) if parallel else None
     world = World.create(cfg)
-    late = LateBuffer()
-    files: list[dict] = []
-    mess_rows: list[tuple[str, str, int, str, str]] = []
+    writer = ExportWriter(landing, start, days, seed, cfg.mess)
     records = dict.fromkeys(SOURCES, 0)
-
-    with _progress(progress) as bars:
-        tasks = {s: bars.add_task(s, total=days) for s in SOURCES}
-        for d in range(days):
-            day = simulate_day(world, d)
-            for source in SOURCES:
-                fmt = FORMATS[source]
-                lines = _render(fmt, RENDERERS[source](world, day))
-                rng = np.random.default_rng([seed, 90 + SOURCES.index(source), d])
-                pieces, log = apply_mess(fmt, lines, d, days - 1, cfg.mess, rng, late)
-                rel = _write(landing, fmt, day.ctx.day, pieces)
-                first_line = 1 if fmt.json else 2  # CSV line 1 is the header
-                for index, kind, detail in log:
-                    mess_rows.append((source, rel, index + first_line, kind, detail))
-                count = sum(len(p) for p in pieces)
-                files.append(
-                    {
-                        "source": source,
-                        "file": rel,
-                        "delivery_date": day.ctx.day,
-                        "records": count,
-                        "malformed": sum(k not in ("late", "duplicate") for _, k, _ in log),
-                        "duplicates": sum(k == "duplicate" for _, k, _ in log),
-                        "late": sum(k == "late" for _, k, _ in log),
-                    }
-                )
-                records[source] += count
-                bars.update(
-                    tasks[source], advance=1, description=f"{source:8} {records[source]:>10,} rows"
-                )
-            truth.write_day(truth_dir, world, day)
+    try:
+        with _progress(progress) as bars:
+            tasks = {s: bars.add_task(s, total=days) for s in SOURCES}
+            for d in range(days):
+                day = simulate_day(world, d)
+                web_day = exports.web_day(world, day)
+                if web is not None:
+                    web.send(web_day)
+                    records["web"] += len(web_day.events)  # before mess: shown as progress
+                else:
+                    records["web"] += writer.write("web", d, exports.web_lines(world.cat, web_day))
+                for source, renderer in CSV_RENDERERS.items():
+                    records[source] += writer.write(source, d, renderer(world, day))
+                for source in SOURCES:
+                    bars.update(
+                        tasks[source],
+                        advance=1,
+                        description=f"{source:8} {records[source]:>10,} rows",
+                    )
+                truth.write_day(truth_dir, world, day)
+        if web is not None:
+            files, mess_rows = web.finish()
+            writer.files += files
+            writer.mess_rows += mess_rows
+            records["web"] = sum(f["records"] for f in files)
+    finally:
+        if web is not None:
+            web.stop()
     truth.write_persons(truth_dir, world)
-    _write_mess(truth_dir, files, mess_rows)
+    _write_mess(truth_dir, writer.files, writer.mess_rows)
     truth.finalize(truth_dir)
-    summary = SimSummary(
-        config={**asdict(cfg), "start": start.isoformat()},
-        records=records,
-        seconds=round(time.perf_counter() - began, 2),
+    config = {**asdict(cfg), "start": start.isoformat()}
+    # no timings in the manifest: the same arguments give byte-identical output
+    (truth_dir / MANIFEST).write_text(
+        json.dumps({"config": config, "records": records}, indent=2) + "\n"
     )
-    (truth_dir / MANIFEST).write_text(json.dumps(asdict(summary), indent=2, default=str) + "\n")
-    return summary
+    return SimSummary(config=config, records=records, seconds=round(time.perf_counter() - began, 2))
+
+
+class _WebProcess:
+    """The web export, rendered and written by a worker process in day order."""
+
+    def __init__(self, landing: Path, cfg: SimConfig) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.inbox = context.Queue(maxsize=3)  # a few days ahead at most: bounded memory
+        self.outbox = context.Queue()
+        self.process = context.Process(
+            target=_web_worker,
+            args=(landing, cfg.start, cfg.days, cfg.seed, cfg.mess, self.inbox, self.outbox),
+            daemon=True,
+        )
+        self.process.start()
+
+    def send(self, item: object) -> None:
+        while True:
+            try:
+                self.inbox.put(item, timeout=1)
+                return
+            except queue.Full:
+                self._check()
+
+    def finish(self) -> tuple[list[dict], list[tuple]]:
+        self.send(None)
+        while True:
+            try:
+                status, *payload = self.outbox.get(timeout=1)
+                break
+            except queue.Empty:
+                self._check()
+        self.process.join()
+        if status != "ok":
+            raise RuntimeError(f"web export worker failed:\n{payload[0]}")
+        return payload[0], payload[1]
+
+    def _check(self) -> None:
+        if not self.process.is_alive():
+            message = "web export worker died"
+            try:
+                _status, *payload = self.outbox.get_nowait()
+                message += f":\n{payload[0]}"
+            except queue.Empty:
+                pass
+            raise RuntimeError(message)
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _web_worker(landing, start, days, seed, mess, inbox, outbox) -> None:
+    try:
+        cat = Catalogue.load()
+        writer = ExportWriter(landing, start, days, seed, mess)
+        while (item := inbox.get()) is not None:
+            writer.write("web", item.d, exports.web_lines(cat, item))
+        outbox.put(("ok", writer.files, writer.mess_rows))
+    except BaseException:
+        outbox.put(("error", traceback.format_exc()))
 
 
 def _prepare(landing: Path, truth_dir: Path) -> None:
@@ -143,7 +245,10 @@ def _write(landing: Path, fmt: FileFormat, day: date, pieces: list[pa.Array]) ->
 
 
 def _write_mess(truth_dir: Path, files: list[dict], rows: list[tuple]) -> None:
+    order = {s: i for i, s in enumerate(SOURCES)}
+    files = sorted(files, key=lambda f: (f["delivery_date"], order[f["source"]]))
     pq.write_table(pa.Table.from_pylist(files), truth_dir / "exports.parquet")
+    rows = sorted(rows, key=lambda r: (r[1], r[2]))
     columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
     table = pa.table(
         {

@@ -58,8 +58,11 @@ def open_tickets(world: World, ctx: DayContext, contacts: Frame, rng) -> Frame:
     )
     phone = np.where(rng.random(n) < p_phone, typed_phone(world, persons, 1.0, rng), "")
     name = np.where(
-        rng.random(n) < 0.8,
-        np.char.add(np.char.add(pop.first_name[persons], " "), pop.last_name[persons]),
+        (rng.random(n) < 0.8) & (persons < pop.customers),
+        np.char.add(
+            np.char.add(pop.of_customers(pop.first_name, persons), " "),
+            pop.of_customers(pop.last_name, persons),
+        ),
         "",
     )
 

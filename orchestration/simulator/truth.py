@@ -276,7 +276,7 @@ def identity(world: World, day: DayResult) -> dict[str, pa.Table]:
     pop, obs = world.pop, _Observed()
     s = day.sessions
     if len(s):
-        account = np.where(s["logged_in"], pop.web_account[s["person"]], "")
+        account = np.where(s["logged_in"], pop.of_customers(pop.web_account, s["person"]), "")
         obs.saw("cookie", s["cookie"], s["person"])
         obs.saw("web_account", account, s["person"])
         obs.linked("cookie", s["cookie"], "web_account", account)
@@ -338,8 +338,8 @@ def identity(world: World, day: DayResult) -> dict[str, pa.Table]:
     t = day.tickets
     if len(t):
         p = t["person"]
-        email = np.where(t["email"] != "", pop.email[p], "")
-        phone = np.where(t["phone"] != "", pop.phone[p], "")
+        email = np.where(t["email"] != "", pop.of_customers(pop.email, p), "")
+        phone = np.where(t["phone"] != "", pop.of_customers(pop.phone, p), "")
         _record_contact(obs, p, email, phone, t["order_ref"])
     led = day.ledger
     if len(led):
@@ -375,7 +375,7 @@ def write_persons(truth_dir: Path, world: World) -> None:
             {
                 "person": np.arange(pop.n),
                 "household": pop.household,
-                "habit": HABITS[pop.habit],
+                "habit": np.where(pop.prospect, "prospect", HABITS[pop.habit]),
                 "first_active_day": pop.first_active,
                 "registered_day": pop.registered_day,
                 "member_day": pop.member_day,

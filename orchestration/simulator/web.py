@@ -42,6 +42,8 @@ EVENT_NAMES = np.array(
         "begin_checkout",
         "purchase",
         "screen_view",
+        "user_engagement",
+        "scroll",
     ]
 )
 (
@@ -57,7 +59,9 @@ EVENT_NAMES = np.array(
     BEGIN_CHECKOUT,
     PURCHASE_EVENT,
     SCREEN_VIEW,
-) = range(12)
+    USER_ENGAGEMENT,
+    SCROLL,
+) = range(14)
 
 SESSION_GAP = 31 * MINUTE  # more than the 30-minute inactivity rule
 MAX_EVENT_GAP_S = 20 * 60
@@ -101,7 +105,9 @@ def expand_sessions(world: World, ctx: DayContext, sessions: Frame) -> tuple[Fra
     events["ts_us"] = sessions["start_us"][s] + events["rel_us"]
     login_key = sessions["login_key"][s]
     logged_event = sessions["logged_before"][s] | ((login_key >= 0) & (events["key"] >= login_key))
-    events["user_id"] = np.where(logged_event, pop.web_account[sessions["person"][s]], "")
+    events["user_id"] = np.where(
+        logged_event, pop.of_customers(pop.web_account, sessions["person"][s]), ""
+    )
     first_visit = sessions["new_cookie"][s] | (events["name"] != FIRST_VISIT)
     events = events.take(np.flatnonzero(first_visit))
     # app sessions show screens, not pages
@@ -124,7 +130,7 @@ def _event_skeleton(sessions: Frame, rng: np.random.Generator) -> Frame:
     item_views = np.where(sessions["cart"], np.maximum(item_views, 1), item_views)
     searches = rng.random(n) < np.where(purpose == RESEARCH, 0.3, 0.1)
     # bounces: a third of casual visits see one page and leave
-    bounce = (purpose == CASUAL) & (rng.random(n) < 0.38)
+    bounce = (purpose == CASUAL) & (rng.random(n) < 0.45)
     extra_pages = np.where(bounce, 0, extra_pages)
     item_views = np.where(bounce, 0, item_views)
     searches &= ~bounce
@@ -163,13 +169,32 @@ def _event_skeleton(sessions: Frame, rng: np.random.Generator) -> Frame:
         if name == VIEW_ITEM:
             key = np.where(within == 0, np.minimum(key, 140.0), key)
         parts.append(Frame(s=s, name=np.full(len(s), name), key=key))
-    events = Frame.concat(parts).sort("s", "key")
+    views = Frame.concat(parts)
+    views["page_seed"] = rng.integers(0, 2**31, len(views))  # which page: see exports.py
+    # GA4 measures reading: `scroll` at 90 % of a web page, `user_engagement` on leaving it
+    page = np.flatnonzero(views["name"] == PAGE_VIEW)
+    on_web = sessions["device"][views["s"][page]] != APP
+    scrolled = page[on_web & (rng.random(len(page)) < 0.45)]
+    engaged = page[rng.random(len(page)) < 0.5]
+    children = [
+        Frame(
+            s=views["s"][idx],
+            name=np.full(len(idx), kind),
+            key=views["key"][idx] + offset,
+            page_seed=views["page_seed"][idx],
+        )
+        for idx, kind, offset in ((scrolled, SCROLL, 0.2), (engaged, USER_ENGAGEMENT, 0.4))
+    ]
+    events = Frame.concat([views, *children]).sort("s", "key")
     # seconds between events: mostly short, some long reads, never near 30 minutes
-    gap_s = np.minimum(rng.exponential(38, len(events)) + 2, MAX_EVENT_GAP_S).astype(np.int64)
-    gap_s = np.where(events["key"] < 0, 0, gap_s)  # first_visit, session_start, landing: one hit
+    # a bounce is a glance: its few events come quickly
+    dwell = np.where(bounce[events["s"]], 7.0, 38.0)
+    gap_s = np.minimum(rng.exponential(dwell) + 2, MAX_EVENT_GAP_S).astype(np.int64)
+    # first_visit, session_start and the landing page are one hit
+    instant = np.isin(events["name"], [FIRST_VISIT, SESSION_START]) | (events["key"] == -1.0)
     starts = np.r_[True, events["s"][1:] != events["s"][:-1]]
     gap_us = gap_s * US + rng.integers(0, US, len(events))
-    gap_us[starts | (events["key"] < 0)] = 0
+    gap_us[starts | instant] = 0
     csum = np.cumsum(gap_us)
     base = np.repeat(
         csum[starts] - gap_us[starts], np.diff(np.r_[np.flatnonzero(starts), len(events)])
@@ -177,7 +202,7 @@ def _event_skeleton(sessions: Frame, rng: np.random.Generator) -> Frame:
     events["rel_us"] = csum - base
     # engagement reported on each event: the time spent since the previous one
     events["engagement_ms"] = np.where(
-        events["key"] < 0,
+        instant,
         0,
         (gap_us // 1000 * rng.uniform(0.55, 1.0, len(events))).astype(np.int64),
     )

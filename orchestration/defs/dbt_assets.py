@@ -6,6 +6,7 @@ dbt tests become asset checks (dagster-dbt's default); error-severity tests are 
 """
 
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
         # Record every node's result for the publish gate (even when dbt failed).
         results = _run_results(invocation.target_path)
+        _prune_target_dirs(Path(invocation.target_path))
         cfg = settings()
         con = connect_build(cfg.build_db, read_only=False, cfg=cfg)
         try:
@@ -99,3 +101,18 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 def _run_results(target_path: Path) -> dict[str, Any]:
     path = Path(target_path) / "run_results.json"
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+KEEP_TARGET_DIRS = 10
+
+
+def _prune_target_dirs(current: Path) -> None:
+    """dagster-dbt writes one target/<asset>-<run> folder per invocation: keep the newest few."""
+    siblings = sorted(
+        (p for p in current.parent.glob(f"{current.name.rsplit('-', 2)[0]}-*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in siblings[KEEP_TARGET_DIRS:]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)

@@ -221,3 +221,27 @@ def test_landing_helper_is_loadable(data_dir: Settings) -> None:
     # the fixtures' landing data is what the loaders accept (cheap guard for the slow tests)
     landing = write_landing(data_dir)
     assert landing.first <= landing.last
+
+
+def test_kpis_prints_each_phase_from_the_serving_db(
+    published: Published, data_dir: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["kpis"]) == 1  # nothing published in this data dir yet
+    assert "omnikpi refresh" in capsys.readouterr().err
+
+    copy_published(published, data_dir)
+    assert main(["kpis"]) == 0
+    out = capsys.readouterr().out
+    with duckdb.connect(str(data_dir.serving_db), read_only=True) as con:
+        marts = con.execute(
+            "select folder, phase, table_name from meta.published_tables"
+        ).fetchall()
+    for phase in ("awareness", "consideration", "decision", "service", "loyalty"):
+        assert phase in out
+        if not any(p == phase for _, p, _ in marts):
+            assert f"no KPI marts for phase '{phase}' yet" in out
+    for _, _, table in marts:
+        assert table in out
+
+    assert main(["kpis", "--phase", "nonsense"]) == 1
+    assert "unknown phase 'nonsense'" in capsys.readouterr().err

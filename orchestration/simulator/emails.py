@@ -119,8 +119,8 @@ def _events(world: World, ctx: DayContext, sends: Frame, rng) -> Frame:
             s=idx,
             event_type=np.full(len(idx), kind, dtype="<U11"),
             time_us=when[idx],
-            url=np.broadcast_to(np.asarray(url), (n,))[idx].astype(object),
-            user_agent=np.broadcast_to(np.asarray(agent), (n,))[idx].astype(object),
+            url=np.broadcast_to(np.asarray(url), (n,))[idx],
+            user_agent=np.broadcast_to(np.asarray(agent), (n,))[idx],
         )
 
     landing = np.char.add(
@@ -147,8 +147,6 @@ def _events(world: World, ctx: DayContext, sends: Frame, rng) -> Frame:
     events["campaign"] = sends["campaign"][s]
     events["campaign_id"] = sends["campaign_id"][s]
     events["email"] = pop.email_forms[pop.crm_email_form[p[s]], p[s]]
-    events["url"] = events["url"].astype(str)
-    events["user_agent"] = events["user_agent"].astype(str)
     events = events.sort("time_us", "s")
     k = len(events)
     events["event_id"] = np.char.add(

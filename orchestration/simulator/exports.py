@@ -13,14 +13,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.simulator import crm, render
 from orchestration.simulator.config import SHOP_DOMAIN
 from orchestration.simulator.day import DayResult
 from orchestration.simulator.frame import Frame
 from orchestration.simulator.population import APP
 from orchestration.simulator.timeutil import (
+    DAY,
     US,
+    amsterdam_offset_us,
     iso_utc,
-    local_date_compact,
     local_text,
     local_with_offset,
 )
@@ -42,7 +44,7 @@ from orchestration.simulator.web import (
     device_columns,
     traffic_columns,
 )
-from orchestration.simulator.world import Catalogue, World
+from orchestration.simulator.world import Catalogue, CrmCache, World
 
 CSV_HEADERS = {
     "shop": [
@@ -237,7 +239,13 @@ def web_day(world: World, day: DayResult) -> WebDay:
 
 
 def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
-    """GA4 BigQuery-export events as JSON lines (an Arrow string array), in time order."""
+    """GA4 BigQuery-export events as JSON lines (an Arrow string array), in time order.
+
+    Each line is joined from eleven pieces, most picked from a table of precomputed fragments:
+    the date, the time, the event name, the session's ids, the engagement time, the event's
+    page parameters (one fragment per page, product or store), an extra parameter, the
+    session's user and device, the ecommerce block and the items.
+    """
     sessions, events = wd.sessions, wd.events
     if not len(events):
         return pa.array([], type=pa.string())
@@ -249,10 +257,8 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     s = events["s"][order]
     name = events["name"][order]
     ts = events["ts_us"][order]
-    key = events["key"][order]
     logged = events["logged"][order]
     eng = np.where(np.isin(name, [FIRST_VISIT, SESSION_START]), -1, events["engagement_ms"][order])
-    len(name)
     order_pos = sessions["order_pos"]
     order_json, order_total, order_first_sku = _order_arrays(cat, wd)
     focus = np.where(
@@ -261,22 +267,21 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
         rng.integers(0, n_products, n_sessions),
     )
     is_app = (sessions["device"] == APP)[s]
-    landing = np.isin(name, [PAGE_VIEW, SCREEN_VIEW]) & (key == -1.0)
+    landing = np.isin(name, [PAGE_VIEW, SCREEN_VIEW]) & (events["key"][order] == -1.0)
     # the page an event is on; scroll and user_engagement share their page view's seed
     seed = events["page_seed"][order]
     page_kind = seed % 3  # 0 home, 1 category, 2 product
     viewed = np.where((seed // 3) % 10 < 6, focus[s], (seed // 30) % n_products)
     viewed = np.where(name == ADD_TO_CART, focus[s], viewed)
-    traffic = sessions  # carries the traffic columns
-    tagged = traffic["tagged"][s]
-    first_events = np.isin(name, [FIRST_VISIT, SESSION_START]) | landing
+    tagged = sessions["tagged"][s]
     categories = np.unique(cat.category)
     cat_index = np.searchsorted(categories, cat.category)
+    store = sessions["store"][s]
 
     f = Fragments()
-    # event name, then the session's own params (always first in the list)
+    dates = f.add([f'{{"event_date":"{x}","event_timestamp":' for x in _dates(ts)])
+    date_index = dates + np.searchsorted(np.unique(_day_numbers(ts)), _day_numbers(ts))
     names = f.add([f',"event_name":"{x}","event_params":[' for x in EVENT_NAMES.tolist()])
-    dev = sessions  # carries platform, category, os
     sid = (sessions["start_us"] // US).tolist()
     sno = sessions["session_number"].tolist()
     sparams = f.add(
@@ -286,145 +291,137 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
             for a, b in zip(sid, sno, strict=True)
         ]
     )
-    # pages
-    home = f.add([_param("page_location", "string_value", f"{SHOP_DOMAIN}/")])
-    cat_page = f.add(
-        [_param("page_location", "string_value", f"{SHOP_DOMAIN}/c/{c}") for c in categories]
-    )
-    sku_page = f.add(
-        [
-            _param("page_location", "string_value", f"{SHOP_DOMAIN}/p/{x.lower()}")
-            for x in cat.sku.tolist()
-        ]
-    )
+
+    # page parameters: one fragment per kind of page, per product, per store or per session
+    def page(path: str) -> str:
+        return _param("page_location", "string_value", f"{SHOP_DOMAIN}/{path}")
+
+    def title(text: str) -> str:
+        return _param("page_title", "string_value", text)
+
+    def screen(text: str) -> str:
+        return _param("firebase_screen", "string_value", text)
+
+    def term(text: str) -> str:
+        return _param("search_term", "string_value", text)
+
+    skus = [x.lower() for x in cat.sku.tolist()]
     terms = [w.split()[-1].lower() for w in cat.name.tolist()]
-    search_page = f.add(
-        [_param("page_location", "string_value", f"{SHOP_DOMAIN}/zoeken?q={t}") for t in terms]
-    )
-    special = f.add(
-        [
-            _param("page_location", "string_value", f"{SHOP_DOMAIN}/{p}")
-            for p in ("winkels", "winkelwagen", "checkout", "checkout/bedankt")
-        ]
-    )
+    cities = _city_terms(cat).tolist()
+    stores = [
+        term(c) + _param("store_id", "string_value", x)
+        for c, x in zip(cities, cat.store_id.tolist(), strict=True)
+    ]
+    home_pages = [page(""), *[page(f"c/{c}") for c in categories], *[page(f"p/{x}") for x in skus]]
+    titles = [
+        title("Omnishop"),
+        *[title(f"Omnishop | {c.capitalize()}") for c in categories],
+        *[title(f"Omnishop | {x}") for x in cat.name.tolist()],
+    ]
+    plain = f.add(home_pages)  # where a page is: home, category c, product p
+    viewed_page = f.add([a + b for a, b in zip(home_pages, titles, strict=True)])  # page_view
     utm = [
-        f"{SHOP_DOMAIN}/?utm_source={a}&utm_medium={b}&utm_campaign={c}"
+        f"?utm_source={a}&utm_medium={b}&utm_campaign={c}"
         for a, b, c in zip(
-            traffic["session_source"].tolist(),
-            traffic["session_medium"].tolist(),
+            sessions["session_source"].tolist(),
+            sessions["session_medium"].tolist(),
             sessions["campaign"].tolist(),
             strict=True,
         )
     ]
-    landing_page = f.add([_param("page_location", "string_value", u) for u in utm])
-    page = np.select(
+    landing_page = f.add([page(u) + title("Omnishop") for u in utm])
+    search_page = f.add([page(f"zoeken?q={t}") + term(t) for t in terms])
+    locator_page = f.add([page("winkels") + x for x in stores])
+    checkout_page = f.add([page(p) for p in ("winkelwagen", "checkout", "checkout/bedankt")])
+    app_screens = ["Home", "Categorie", "Product", "Winkelwagen", "Afrekenen", "Zoeken"]
+    screens = f.add([screen(x) for x in app_screens])
+    app_search = f.add([screen("Zoeken") + term(t) for t in terms])
+    app_locator = f.add([screen("Winkels") + x for x in stores])
+    # index into home, categories..., products...
+    where = np.where(
+        page_kind == 1,
+        1 + cat_index[viewed],
+        np.where(page_kind == 2, 1 + len(categories) + viewed, 0),
+    )
+    web_params = np.select(
         [
-            np.isin(name, [FIRST_VISIT, SESSION_START]) | is_app,
+            np.isin(name, [FIRST_VISIT, SESSION_START]),
+            landing & tagged,
+            name == PAGE_VIEW,
             name == VIEW_ITEM,
             name == SEARCH,
             name == LOCATOR,
             name == ADD_TO_CART,
             name == BEGIN_CHECKOUT,
             name == PURCHASE_EVENT,
-            landing & tagged,
-            page_kind == 0,
-            page_kind == 1,
         ],
         [
             0,
-            sku_page + viewed,
-            search_page + viewed,
-            special,
-            special + 1,
-            special + 2,
-            special + 3,
             landing_page + s,
-            home,
-            cat_page + cat_index[viewed],
+            viewed_page + where,
+            plain + 1 + len(categories) + viewed,
+            search_page + viewed,
+            locator_page + store,
+            checkout_page,
+            checkout_page + 1,
+            checkout_page + 2,
         ],
-        sku_page + viewed,
+        plain + where,  # scroll, user_engagement, login, sign_up: the page they are on
     )
-    titles = f.add(
-        [_param("page_title", "string_value", "Omnishop")]
-        + [_param("page_title", "string_value", f"Omnishop | {c.capitalize()}") for c in categories]
-        + [_param("page_title", "string_value", f"Omnishop | {x}") for x in cat.name.tolist()]
+    app_params = np.select(
+        [
+            np.isin(name, [FIRST_VISIT, SESSION_START]),
+            name == VIEW_ITEM,
+            name == SEARCH,
+            name == LOCATOR,
+            name == ADD_TO_CART,
+            np.isin(name, [BEGIN_CHECKOUT, PURCHASE_EVENT]),
+        ],
+        [0, screens + 2, app_search + viewed, app_locator + store, screens + 3, screens + 4],
+        screens + page_kind,
     )
-    title = np.where(
-        (name == PAGE_VIEW) & ~is_app,
-        np.select(
-            [(page_kind == 0) | (landing & tagged), page_kind == 1],
-            [titles, titles + 1 + cat_index[viewed]],
-            titles + 1 + len(categories) + viewed,
-        ),
-        0,
+    params = np.where(is_app, app_params, web_params)
+    extras = f.add(
+        [_param("method", "string_value", "email"), _param("percent_scrolled", "int_value", 90)]
     )
-    screen_names = ["Home", "Categorie", "Product", "Winkels", "Winkelwagen", "Afrekenen"]
-    screens = f.add([_param("firebase_screen", "string_value", x) for x in screen_names])
-    screen = np.where(
-        is_app & ~np.isin(name, [FIRST_VISIT, SESSION_START]),
-        screens
-        + np.select(
-            [
-                name == VIEW_ITEM,
-                name == LOCATOR,
-                name == ADD_TO_CART,
-                np.isin(name, [BEGIN_CHECKOUT, PURCHASE_EVENT]),
-            ],
-            [2, 3, 4, 5],
-            page_kind,
-        ),
-        0,
-    )
-    search_terms = f.add([_param("search_term", "string_value", t) for t in terms])
-    cities = _city_terms(cat)
-    city_terms = f.add([_param("search_term", "string_value", c) for c in cities.tolist()])
-    store_ids = f.add([_param("store_id", "string_value", x) for x in cat.store_id.tolist()])
-    store = sessions["store"][s]
-    term = np.select(
-        [name == SEARCH, name == LOCATOR], [search_terms + viewed, city_terms + store], 0
-    )
-    locator_store = np.where(name == LOCATOR, store_ids + store, 0)
-    method = np.where(
-        np.isin(name, [LOGIN, SIGN_UP]), f.add([_param("method", "string_value", "email")]), 0
-    )
-    scrolled = np.where(name == SCROLL, f.add([_param("percent_scrolled", "int_value", 90)]), 0)
+    extra = np.select([np.isin(name, [LOGIN, SIGN_UP]), name == SCROLL], [extras, extras + 1], 0)
 
-    # the rest of the event: who, where from, what was bought
-    cookie = sessions["cookie"].tolist()
-    first_touch = sessions["first_touch_us"].tolist()
+    # the session's user, device and first-touch source: with and without a login
     heads = [
         f'],"user_pseudo_id":"{c}","user_first_touch_timestamp":{t},"platform":"{p}",'
         f'"device":{{"category":"{dc}","operating_system":"{os}"}},'
         f'"traffic_source":{{"source":"{src}","medium":"{med}","name":"{_first_touch_name(med)}"}}'
         for c, t, p, dc, os, src, med in zip(
-            cookie,
-            first_touch,
-            dev["platform"].tolist(),
-            dev["category"].tolist(),
-            dev["os"].tolist(),
-            traffic["first_source"].tolist(),
-            traffic["first_medium"].tolist(),
+            sessions["cookie"].tolist(),
+            sessions["first_touch_us"].tolist(),
+            sessions["platform"].tolist(),
+            sessions["category"].tolist(),
+            sessions["os"].tolist(),
+            sessions["first_source"].tolist(),
+            sessions["first_medium"].tolist(),
             strict=True,
         )
     ]
-    head = f.add(heads)
     accounts = sessions["account"].tolist()
-    user = f.add([',"user_id":null'] + [f',"user_id":"{a}"' for a in accounts])
-    campaigns = sessions["campaign"].tolist()
+    anonymous = f.add([h + ',"user_id":null' for h in heads])
+    known = f.add([h + f',"user_id":"{a}"' for h, a in zip(heads, accounts, strict=True)])
     gclids = [f"Cj0KCQiA{k % 99991:08d}" for k in sessions["session_key"].tolist()]
-    cts_values = [
-        f',"collected_traffic_source":{{"manual_source":"{a}","manual_medium":"{b}",'
-        f'"manual_campaign_name":{_j(c) if c else "null"},"gclid":{_j(g) if paid else "null"}}}'
-        for a, b, c, g, paid in zip(
-            traffic["session_source"].tolist(),
-            traffic["session_medium"].tolist(),
-            campaigns,
-            gclids,
-            traffic["gclid"].tolist(),
-            strict=True,
-        )
-    ]
-    cts = f.add([',"collected_traffic_source":null', *cts_values])
+    cts = f.add(
+        [',"collected_traffic_source":null']
+        + [
+            f',"collected_traffic_source":{{"manual_source":"{a}","manual_medium":"{b}",'
+            f'"manual_campaign_name":{_j(c) if c else "null"},"gclid":{_j(g) if paid else "null"}}}'
+            for a, b, c, g, paid in zip(
+                sessions["session_source"].tolist(),
+                sessions["session_medium"].tolist(),
+                sessions["campaign"].tolist(),
+                gclids,
+                sessions["gclid"].tolist(),
+                strict=True,
+            )
+        ]
+    )
+    first_events = np.isin(name, [FIRST_VISIT, SESSION_START]) | landing
     order_names = wd.order_names.tolist() if len(wd.order_names) else [""]
     ecommerce = f.add(
         [',"ecommerce":null']
@@ -449,24 +446,15 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
         [items + 1 + viewed, order_items + np.maximum(event_order, 0), items + 1 + focus[s]],
         items,
     )
-    dates = local_date_compact(ts)
     parts = [
-        pa.scalar('{"event_date":"'),
-        pa.array(dates),
-        pa.scalar('","event_timestamp":'),
+        f.take(date_index),
         pc.cast(pa.array(ts), pa.string()),
         f.take(names + name),
         f.take(sparams + s),
         _engagement(eng),
-        f.take(page),
-        f.take(title),
-        f.take(screen),
-        f.take(term),
-        f.take(locator_store),
-        f.take(method),
-        f.take(scrolled),
-        f.take(head + s),
-        f.take(np.where(logged, user + 1 + s, user)),
+        f.take(params),
+        f.take(extra),
+        f.take(np.where(logged, known, anonymous) + s),
         f.take(np.where(first_events & tagged, cts + 1 + s, cts)),
         f.take(
             np.where(name == PURCHASE_EVENT, ecommerce + 1 + np.maximum(event_order, 0), ecommerce)
@@ -474,6 +462,18 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
         f.take(item_index),
     ]
     return pc.binary_join_element_wise(*parts, "", null_handling="replace")
+
+
+def _day_numbers(ts: np.ndarray) -> np.ndarray:
+    return (ts + amsterdam_offset_us(ts)) // DAY
+
+
+def _dates(ts: np.ndarray) -> list[str]:
+    """The distinct local dates (YYYYMMDD) of the instants, in order."""
+    days = np.unique(_day_numbers(ts))
+    return np.char.replace(
+        np.datetime_as_string(days.astype("datetime64[D]"), unit="D"), "-", ""
+    ).tolist()
 
 
 def _engagement(eng: np.ndarray) -> pa.Array:
@@ -558,7 +558,7 @@ def shop_columns(world: World, day: DayResult) -> list[np.ndarray]:
     rows = day.shop_rows
     if not len(rows):
         return []
-    rows = rows.sort("updated_us", "name")
+    rows = rows.sort("updated_us")  # stable: an order's lines stay together
     cat = world.cat
     n = len(rows)
     cc = rows["click_collect"]
@@ -643,7 +643,7 @@ def pos_columns(world: World, day: DayResult) -> list[np.ndarray]:
     rows = Frame.concat(parts)
     if not len(rows):
         return []
-    rows = rows.sort("time_us", "number", "line_no")
+    rows = rows.sort("time_us")  # stable: a receipt's lines stay in order
     local = local_text(rows["time_us"])  # YYYY-MM-DDTHH:MM:SS
     date_part = np.char.partition(local, "T")
     ymd = date_part[:, 0]
@@ -678,11 +678,33 @@ def _slice(text: np.ndarray, start: int, stop: int) -> np.ndarray:
     return chars[:, start:stop].copy().view(f"<U{stop - start}").ravel()
 
 
-def crm_columns(world: World, day: DayResult) -> list[np.ndarray]:
-    c = day.crm
-    if not len(c):
-        return []
-    c = c.sort("contact_id")
+def crm_lines(world: World, day: DayResult) -> pa.Array:
+    """The full CRM snapshot, sorted by contact id.
+
+    A contact's line is rendered again only when its LastModifiedDate moved; the rest of
+    the snapshot repeats yesterday's lines (world.crm_cache keeps them).
+    """
+    snap = day.crm
+    if not len(snap):
+        return pa.array([], type=pa.string())
+    cache = world.crm_cache
+    if cache is None:
+        n = world.pop.customers
+        order = np.argsort(world.pop.crm_id, kind="stable")
+        cache = world.crm_cache = CrmCache(np.empty(n, dtype=object), np.full(n, -1), order)
+    stale = np.flatnonzero(cache.rendered_us[snap["person"]] != snap["modified_us"])
+    if len(stale):
+        rows = crm.details(world, day.ctx, snap.take(stale))
+        lines = render.csv_lines(_crm_fields(rows), ",").to_pylist()
+        cache.lines[rows["person"]] = lines
+        cache.rendered_us[rows["person"]] = rows["modified_us"]
+    exists = np.zeros(len(cache.lines), dtype=bool)
+    exists[snap["person"]] = True
+    ordered = cache.order[exists[cache.order]]
+    return pa.array(cache.lines[ordered].tolist(), type=pa.string())
+
+
+def _crm_fields(c: Frame) -> list[np.ndarray]:
     salesforce = ".000+0000"
     return [
         c["contact_id"],
@@ -705,7 +727,7 @@ def email_columns(world: World, day: DayResult) -> list[np.ndarray]:
     e = day.email_events
     if not len(e):
         return []
-    e = e.sort("time_us", "event_id")
+    e = e.sort("time_us")  # stable: ids were given in time order
     return [
         e["event_id"],
         e["event_type"],
@@ -739,7 +761,7 @@ def loyalty_columns(world: World, day: DayResult) -> list[np.ndarray]:
     led = day.ledger
     if not len(led):
         return []
-    led = led.sort("time_us", "entry_id")
+    led = led.sort("time_us")  # stable: ids were given in time order
     return [
         led["entry_id"],
         led["member_id"],

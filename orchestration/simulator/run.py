@@ -34,7 +34,7 @@ from orchestration.simulator.world import Catalogue, World
 CSV_RENDERERS = {
     "shop": exports.shop_columns,
     "pos": exports.pos_columns,
-    "crm": exports.crm_columns,
+    "crm": exports.crm_lines,
     "email": exports.email_columns,
     "ads": exports.ads_columns,
     "service": exports.service_lines,
@@ -49,6 +49,7 @@ class SimSummary:
     config: dict
     records: dict[str, int]
     seconds: float
+    web_worker_seconds: float | None = None  # time the web process spent working, if used
 
 
 @dataclass
@@ -110,6 +111,8 @@ def simulate(
     web = _WebProcess(landing, cfg) if parallel else None
     world = World.create(cfg)
     writer = ExportWriter(landing, start, days, seed, cfg.mess)
+    web_seconds = None
+    truth_writer = truth.TruthWriter(truth_dir)
     records = dict.fromkeys(SOURCES, 0)
     try:
         with _progress(progress) as bars:
@@ -130,9 +133,10 @@ def simulate(
                         advance=1,
                         description=f"{source:8} {records[source]:>10,} rows",
                     )
-                truth.write_day(truth_dir, world, day)
+                truth_writer.add(world, day)
+            truth_writer.flush()
         if web is not None:
-            files, mess_rows = web.finish()
+            files, mess_rows, web_seconds = web.finish()
             writer.files += files
             writer.mess_rows += mess_rows
             records["web"] = sum(f["records"] for f in files)
@@ -147,7 +151,10 @@ def simulate(
     (truth_dir / MANIFEST).write_text(
         json.dumps({"config": config, "records": records}, indent=2) + "\n"
     )
-    return SimSummary(config=config, records=records, seconds=round(time.perf_counter() - began, 2))
+    seconds = round(time.perf_counter() - began, 2)
+    return SimSummary(
+        config=config, records=records, seconds=seconds, web_worker_seconds=web_seconds
+    )
 
 
 class _WebProcess:
@@ -172,7 +179,7 @@ class _WebProcess:
             except queue.Full:
                 self._check()
 
-    def finish(self) -> tuple[list[dict], list[tuple]]:
+    def finish(self) -> tuple[list[dict], list[tuple], float]:
         self.send(None)
         while True:
             try:
@@ -183,7 +190,7 @@ class _WebProcess:
         self.process.join()
         if status != "ok":
             raise RuntimeError(f"web export worker failed:\n{payload[0]}")
-        return payload[0], payload[1]
+        return payload[0], payload[1], payload[2]
 
     def _check(self) -> None:
         if not self.process.is_alive():
@@ -205,9 +212,12 @@ def _web_worker(landing, start, days, seed, mess, inbox, outbox) -> None:
     try:
         cat = Catalogue.load()
         writer = ExportWriter(landing, start, days, seed, mess)
+        busy = 0.0
         while (item := inbox.get()) is not None:
+            began = time.perf_counter()
             writer.write("web", item.d, exports.web_lines(cat, item))
-        outbox.put(("ok", writer.files, writer.mess_rows))
+            busy += time.perf_counter() - began
+        outbox.put(("ok", writer.files, writer.mess_rows, busy))
     except BaseException:
         outbox.put(("error", traceback.format_exc()))
 

@@ -2,8 +2,9 @@
 
 Written under `$OMNIKPI_DATA_DIR/truth/` (see docs/simulator.md):
 
-- `<kind>/<YYYY-MM-DD>.parquet` per day: sessions, orders, receipts, returns, tickets, ledger,
-  email_events, ad_stats — clean facts with the true `person`;
+- `<kind>/<YYYY-MM-DD>.parquet` (a week per file, named by its first day): sessions, orders,
+  receipts, returns, tickets, ledger, email_events, ad_stats — clean facts with the true
+  `person`, and the day's identity observations;
 - `identifiers.parquet`: every identifier value an export showed (canonical form) and its true
   person; a value with several persons is shared (household e-mail, family tablet, the
   cashiers' placeholder);
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.simulator import crm
 from orchestration.simulator.config import PLACEHOLDER_EMAIL
 from orchestration.simulator.day import DayResult
 from orchestration.simulator.frame import Frame
@@ -64,13 +66,35 @@ FACT_KINDS = (
 )
 
 
-def write_day(truth_dir: Path, world: World, day: DayResult) -> None:
-    stamp = day.ctx.day.isoformat()
-    tables = {**facts(world, day), **identity(world, day)}
-    for kind, table in tables.items():
-        folder = truth_dir / kind
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / f"{stamp}.parquet")
+class TruthWriter:
+    """Writes each day's facts and identity observations, a week per file and kind.
+
+    Batching keeps files few and large (cheap to write and read) while memory stays bounded.
+    """
+
+    def __init__(self, truth_dir: Path, days_per_file: int = 7) -> None:
+        self.truth_dir = truth_dir
+        self.days_per_file = days_per_file
+        self.pending: dict[str, list[pa.Table]] = {}
+        self.first_day: str | None = None
+        self.days = 0
+
+    def add(self, world: World, day: DayResult) -> None:
+        if self.first_day is None:
+            self.first_day = day.ctx.day.isoformat()
+        for kind, table in {**facts(world, day), **identity(world, day)}.items():
+            self.pending.setdefault(kind, []).append(table)
+        self.days += 1
+        if self.days == self.days_per_file:
+            self.flush()
+
+    def flush(self) -> None:
+        for kind, tables in self.pending.items():
+            folder = self.truth_dir / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            table = pa.concat_tables(tables, promote_options="default")
+            pq.write_table(table, folder / f"{self.first_day}.parquet")
+        self.pending, self.first_day, self.days = {}, None, 0
 
 
 def _table(frame: Frame, **columns: np.ndarray) -> pa.Table:
@@ -236,12 +260,12 @@ class _Observed:
     """Collects (type, value, person) observations and co-occurrence links."""
 
     def __init__(self) -> None:
-        self.ids: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.ids: list[tuple[str, np.ndarray, np.ndarray]] = []
         self.links: list[tuple[str, np.ndarray, str, np.ndarray]] = []
 
     def saw(self, kind: str, values: np.ndarray, persons: np.ndarray) -> None:
         keep = values != ""
-        self.ids.append((np.full(keep.sum(), kind), values[keep], persons[keep]))
+        self.ids.append((kind, values[keep], persons[keep]))
 
     def linked(self, kind_a: str, a: np.ndarray, kind_b: str, b: np.ndarray) -> None:
         keep = (a != "") & (b != "")
@@ -250,25 +274,34 @@ class _Observed:
     def tables(self) -> dict[str, pa.Table]:
         ids = pa.table(
             {
-                "identifier_type": np.concatenate(
-                    [t for t, _, _ in self.ids] or [np.zeros(0, str)]
-                ).astype(str),
-                "identifier_value": np.concatenate(
-                    [v for _, v, _ in self.ids] or [np.zeros(0, str)]
-                ).astype(str),
-                "person": np.concatenate([p for _, _, p in self.ids] or [np.zeros(0, int)]).astype(
-                    np.int64
+                "identifier_type": _kinds([(k, len(v)) for k, v, _ in self.ids]),
+                "identifier_value": _strings([v for _, v, _ in self.ids]),
+                "person": pa.array(
+                    np.concatenate([p for _, _, p in self.ids] or [np.zeros(0)]), pa.int64()
                 ),
             }
         )
-        rows = [(np.full(len(a), ka), a, np.full(len(b), kb), b) for ka, a, kb, b in self.links]
         links = pa.table(
             {
-                name: np.concatenate([r[i] for r in rows] or [np.zeros(0, str)]).astype(str)
-                for i, name in enumerate(("type_a", "value_a", "type_b", "value_b"))
+                "type_a": _kinds([(ka, len(a)) for ka, a, _, _ in self.links]),
+                "value_a": _strings([a for _, a, _, _ in self.links]),
+                "type_b": _kinds([(kb, len(b)) for _, _, kb, b in self.links]),
+                "value_b": _strings([b for _, _, _, b in self.links]),
             }
         )
         return {"identifiers": ids, "links": links}
+
+
+def _strings(parts: list[np.ndarray]) -> pa.Array:
+    arrays = [pa.array(p, type=pa.string()) for p in parts if len(p)]
+    return pa.concat_arrays(arrays) if arrays else pa.array([], type=pa.string())
+
+
+def _kinds(counts: list[tuple[str, int]]) -> pa.Array:
+    """A column repeating each kind `count` times, dictionary-encoded."""
+    names = sorted({k for k, _ in counts})
+    codes = np.repeat([names.index(k) for k, _ in counts], [n for _, n in counts]).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(names, pa.string()))
 
 
 def identity(world: World, day: DayResult) -> dict[str, pa.Table]:
@@ -315,14 +348,7 @@ def identity(world: World, day: DayResult) -> dict[str, pa.Table]:
             obs.linked("order_ref", frame["number"], "order_ref", frame["original"])
     c = day.crm
     if len(c):
-        changed = (
-            np.ones(len(c), bool)
-            if day.ctx.d == 0
-            else (
-                (c["created_us"] >= day.ctx.midnight_us) | (c["modified_us"] >= day.ctx.midnight_us)
-            )
-        )
-        c = c.take(np.flatnonzero(changed))
+        c = crm.details(world, day.ctx, c.take(np.flatnonzero(crm.changed_today(day.ctx, c))))
         p = c["person"]
         values = {
             "email": np.where(c["email"] != "", pop.email[p], ""),

@@ -103,6 +103,15 @@ class DeviceState:
 
 
 @dataclass
+class CrmCache:
+    """Rendered CRM lines per customer and the LastModifiedDate they show."""
+
+    lines: np.ndarray  # object array of str, one per customer
+    rendered_us: np.ndarray
+    order: np.ndarray  # customers sorted by contact id
+
+
+@dataclass
 class World:
     cfg: SimConfig
     pop: Population
@@ -117,6 +126,7 @@ class World:
     last_purchase_day: np.ndarray | None = None
     unsubscribed_us: np.ndarray | None = None  # when the person unsubscribed (0 = never)
     today: int = 0  # the day being simulated
+    crm_cache: CrmCache | None = None  # the export's lines, re-rendered only when changed
 
     @staticmethod
     def create(cfg: SimConfig) -> World:

@@ -34,6 +34,16 @@ def _lines(world: World, n_orders: int, rng: np.random.Generator, sale: bool) ->
     line_no = np.arange(len(order)) - np.repeat(np.r_[0, np.cumsum(n_lines)[:-1]], n_lines) + 1
     weights = 1 / np.sqrt(cat.price)
     sku = rng.choice(len(cat.sku), size=len(order), p=weights / weights.sum())
+    # one line per product in an order (a shop merges repeats into the quantity)
+    while True:
+        by_order = np.lexsort((sku, order))
+        repeat = np.zeros(len(order), dtype=bool)
+        repeat[by_order[1:]] = (order[by_order[1:]] == order[by_order[:-1]]) & (
+            sku[by_order[1:]] == sku[by_order[:-1]]
+        )
+        if not repeat.any():
+            break
+        sku[repeat] = (sku[repeat] + rng.integers(1, len(cat.sku), repeat.sum())) % len(cat.sku)
     qty = rng.choice([1, 2, 3], size=len(order), p=[0.85, 0.12, 0.03])
     price = cat.price[sku]
     on_sale = sale & (rng.random(len(order)) < 0.5)

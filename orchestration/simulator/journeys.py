@@ -25,7 +25,7 @@ from orchestration.simulator.population import (
     ONLINE_ONLY,
     STORE_ONLY,
 )
-from orchestration.simulator.timeutil import DAY, US
+from orchestration.simulator.timeutil import DAY, HOUR, US, amsterdam_offset_us
 from orchestration.simulator.world import DayContext, World
 
 # Session traffic sources (what GA4 collects from the landing URL / referrer).
@@ -89,13 +89,25 @@ def pick_devices(world: World, persons: np.ndarray, rng: np.random.Generator) ->
 def online_times(ctx: DayContext, days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     hours = rng.choice(24, size=len(days), p=calendar.ONLINE_HOURS)
     seconds = hours * 3600 + rng.integers(0, 3600, size=len(days))
-    return ctx.midnight_us + (days - ctx.d) * DAY + seconds * US
+    return _local_clock(ctx, days, seconds)
 
 
 def store_times(ctx: DayContext, days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     hours = rng.choice(24, size=len(days), p=calendar.STORE_HOURS)
     seconds = hours * 3600 + rng.integers(0, 3600, size=len(days))
-    return ctx.midnight_us + (days - ctx.d) * DAY + seconds * US
+    return _local_clock(ctx, days, seconds)
+
+
+def _local_clock(ctx: DayContext, days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """UTC instants of `seconds` after local midnight on each day index in `days`.
+
+    Adding whole 24-hour days to today's midnight is wrong across a DST change (the day
+    then has 23 or 25 hours): a time planned after the autumn change landed on the
+    previous local day, before the day it was scheduled for.
+    """
+    naive_today = ctx.midnight_us + int(amsterdam_offset_us(np.array([ctx.midnight_us]))[0])
+    naive = naive_today + (np.asarray(days, dtype=np.int64) - ctx.d) * DAY + seconds * US
+    return naive - amsterdam_offset_us(naive - HOUR)
 
 
 def session_frame(

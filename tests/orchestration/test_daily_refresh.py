@@ -109,12 +109,15 @@ def _project_copy(tmp_path: Path) -> Path:
     return project
 
 
-def test_failing_error_test_blocks_publish_and_warnings_do_not(
+def test_failing_error_test_blocks_publish_and_warnings_are_shown(
     published: Published, data_dir: Settings, tmp_path: Path
 ) -> None:
     copy_published(published, data_dir)
     landing = published.landing
-    # a singular test on a public mart that always returns a row, so it always fails
+    served = file_sha256(data_dir.serving_db)
+    served_inode = data_dir.serving_db.stat().st_ino
+    # two singular tests on a public mart that always return a row, so they always fail:
+    # one with severity warn, one with dbt's default severity error
     with duckdb.connect(str(data_dir.serving_db), read_only=True) as con:
         mart = con.execute("select table_name from meta.published_tables limit 1").fetchone()[0]
     project = _project_copy(tmp_path)
@@ -122,18 +125,8 @@ def test_failing_error_test_blocks_publish_and_warnings_do_not(
     tests_dir.mkdir(parents=True, exist_ok=True)
     body = f"select count(*) as n from {{{{ ref('{mart}') }}}} having count(*) >= 0\n"
     (tests_dir / "assert_warn_on_purpose.sql").write_text("{{ config(severity='warn') }}\n" + body)
-
-    # 1. a failing warn-severity test: recorded and shown, published anyway
-    outcome = run_refresh(
-        landing.first, landing.last, defs=build_defs(project), only_loads=landing.only_loads
-    )
-    assert outcome.ok, outcome.reason
-    assert any("assert_warn_on_purpose" in w for w in outcome.warnings), outcome.warnings
-    served = file_sha256(data_dir.serving_db)
-    served_inode = data_dir.serving_db.stat().st_ino
-
-    # 2. a failing error-severity test: a blocking check; the run fails, nothing published
     (tests_dir / "assert_fail_on_purpose.sql").write_text(body)
+
     defs = build_defs(project)
     graph = defs.resolve_asset_graph()
     blocking = {
@@ -142,14 +135,19 @@ def test_failing_error_test_blocks_publish_and_warnings_do_not(
         if key.name.startswith("assert_")
     }
     assert blocking == {"assert_fail_on_purpose": True, "assert_warn_on_purpose": False}
+
     outcome = run_refresh(landing.first, landing.last, defs=defs, only_loads=landing.only_loads)
     assert not outcome.ok
     assert "assert_fail_on_purpose" in outcome.reason
+    assert "assert_warn_on_purpose" not in outcome.reason
     assert "\n" not in outcome.reason
+    # the warning is recorded and shown, not a reason to fail
+    assert any("assert_warn_on_purpose" in w for w in outcome.warnings), outcome.warnings
+    # the served version is untouched: same bytes, same file
     assert file_sha256(data_dir.serving_db) == served
     assert data_dir.serving_db.stat().st_ino == served_inode
 
-    # 3. publishing alone later (e.g. from the UI) is still refused: the gate is in the data
+    # publishing alone later (e.g. from the UI) is still refused: the gate is in the data
     with pytest.raises(PublishBlocked, match="assert_fail_on_purpose"):
         publish(load_manifest(make_dbt_project(project)))
     assert file_sha256(data_dir.serving_db) == served

@@ -49,7 +49,8 @@ def test_file_flows_from_landing_to_mart(data_dir: Settings) -> None:
     with duckdb.connect(str(data_dir.build_db), read_only=True) as con:
         raw_rows = con.execute("select count(*) from raw.shop__orders").fetchone()[0]
         view_type = con.execute(
-            "select table_type from information_schema.tables where table_name = 'stg_shop__orders'"
+            "select table_type from information_schema.tables "
+            "where table_name = 'stg_shop__order_lines'"
         ).fetchone()[0]
         orders = con.execute(
             "select order_id, units, gross_revenue from marts.fct_orders order by order_id"

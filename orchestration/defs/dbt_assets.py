@@ -19,6 +19,8 @@ from orchestration.defs.dbt_project import ensure_manifest
 from orchestration.defs.late_files import write_load_log_snapshot
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.window import window_dates
+from orchestration.loaders.audit import ensure_tables
+from orchestration.loaders.sources import SOURCES
 from orchestration.serving import gate
 from orchestration.serving.db import connect_build
 
@@ -57,6 +59,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     def omnikpi_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         min_date, max_date = window_dates(context)
         dbt_vars = {"min_date": min_date, "max_date": max_date}
+        _ensure_raw_tables()
         invocation = dbt.cli(
             ["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False
         )
@@ -96,6 +99,17 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             )
 
     return omnikpi_dbt_assets
+
+
+def _ensure_raw_tables() -> None:
+    """Every source dbt reads exists, even before its first delivery (then it is empty)."""
+    cfg = settings()
+    con = connect_build(cfg.build_db, read_only=False, cfg=cfg)
+    try:
+        for spec in SOURCES.values():
+            ensure_tables(con, spec)
+    finally:
+        con.close()
 
 
 def _run_results(target_path: Path) -> dict[str, Any]:

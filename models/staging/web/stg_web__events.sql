@@ -1,0 +1,79 @@
+with
+
+source as (
+
+    select * from {{ source('web', 'events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ surrogate_key([
+            'user_pseudo_id', 'event_timestamp', 'event_name', 'ga_session_id',
+            'engagement_time_msec', 'page_location', 'item_ids', 'transaction_id'
+        ]) }} as event_id,
+        trim(user_pseudo_id) as cookie_id,
+        {{ normalize_code('user_id') }} as web_account_id,
+        ga_session_id,
+        ga_session_number,
+        nullif(trim(transaction_id), '') as transaction_id,
+
+        -- event
+        event_name,
+        platform,
+        device_category,
+        device_operating_system,
+        page_location,
+        page_title,
+        page_referrer,
+        firebase_screen,
+        search_term,
+        store_id as locator_store_id,
+        method as login_method,
+        item_ids,
+        items_quantity,
+
+        -- traffic: the cookie's first touch, and this session's landing tags
+        traffic_source_source as first_touch_source,
+        traffic_source_medium as first_touch_medium,
+        traffic_source_name as first_touch_campaign,
+        session_source,
+        session_medium,
+        session_campaign,
+        gclid,
+
+        -- amounts
+        engagement_time_msec,
+        purchase_revenue,
+        currency,
+
+        -- timestamps
+        event_date,
+        event_timestamp as occurred_at,
+        user_first_touch_timestamp as first_touch_at,
+
+        -- lineage
+        _source_file,
+        _source_line,
+        _loaded_at,
+        _partition_date
+
+    from source
+
+),
+
+deduplicated as (
+
+    -- an event exported twice is one event (event_date in the partition lets a date
+    -- filter on this view reach the scan)
+    select * from renamed
+    qualify row_number() over (
+        partition by event_date, event_id
+        order by _partition_date, _source_file, _source_line
+    ) = 1
+
+)
+
+select * from deduplicated

@@ -275,7 +275,8 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
         [
             email,
             np.char.capitalize(email),
-            np.char.add(np.char.add(" ", email), " "),
+            # padding a missing address would export a blank "  " e-mail
+            np.where(email != "", np.char.add(np.char.add(" ", email), " "), ""),
             np.char.upper(email),
         ]
     )

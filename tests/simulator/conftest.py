@@ -43,7 +43,7 @@ MESSY_RATES = MessRates(
     placeholder_email=0.5,
     shared_email_households=0.2,
     family_tablet_households=0.2,
-    test_orders=0.2,
+    test_orders=0.3,
     malformed_rows=0.02,
 )
 

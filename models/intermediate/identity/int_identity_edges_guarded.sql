@@ -4,7 +4,7 @@
 --              identity_cardinality_caps): a family tablet, a household address; nothing
 --              is merged through it, so all its edges go
 --   split    - an analyst said these two are different people (seed identity_overrides)
--- Forced merges (identity_overrides, action merge) are added as edges.
+-- Forced forced_merges (identity_overrides, action merge) are added as edges.
 with
 
 links as (
@@ -41,7 +41,7 @@ flags as (
 
 ),
 
-splits as (
+forced_splits as (
 
     select
         hash_a.identifier_id as identifier_id_a,
@@ -54,7 +54,7 @@ splits as (
 
 ),
 
-merges as (
+forced_merges as (
 
     select
         {{ surrogate_key(['hash_a.identifier_id', 'hash_b.identifier_id']) }} as link_id,
@@ -90,22 +90,22 @@ checked as (
         links.records,
         links.first_seen_at,
         links.last_seen_at,
-        coalesce(flags_a.flag_reason, flags_b.flag_reason, splits.reason, splits_reversed.reason)
+        coalesce(flags_a.flag_reason, flags_b.flag_reason, forced_splits.reason, forced_splits_reversed.reason)
             as dropped_reason
     from links
     left join flags as flags_a on links.identifier_id_a = flags_a.identifier_id
     left join flags as flags_b on links.identifier_id_b = flags_b.identifier_id
-    left join splits
+    left join forced_splits
         on
-            links.identifier_id_a = splits.identifier_id_a
-            and links.identifier_id_b = splits.identifier_id_b
-    left join splits as splits_reversed
+            links.identifier_id_a = forced_splits.identifier_id_a
+            and links.identifier_id_b = forced_splits.identifier_id_b
+    left join forced_splits as forced_splits_reversed
         on
-            links.identifier_id_a = splits_reversed.identifier_id_b
-            and links.identifier_id_b = splits_reversed.identifier_id_a
+            links.identifier_id_a = forced_splits_reversed.identifier_id_b
+            and links.identifier_id_b = forced_splits_reversed.identifier_id_a
 
 )
 
 select * from checked
 union all
-select * from merges
+select * from forced_merges

@@ -127,7 +127,7 @@ class Sim:
 
 
 def _slim_event(event: dict) -> dict:
-    keep = ("event_date", "event_timestamp", "event_name", "user_pseudo_id", "user_id")
+    keep = ("event_date", "event_timestamp", "event_name", "user_pseudo_id", "user_id", "platform")
     slim = {k: event.get(k) for k in keep}
     slim["ga_session_id"] = param(event, "ga_session_id")
     return slim

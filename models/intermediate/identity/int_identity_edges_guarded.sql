@@ -4,7 +4,7 @@
 --              identity_cardinality_caps): a family tablet, a household address; nothing
 --              is merged through it, so all its edges go
 --   split    - an analyst said these two are different people (seed identity_overrides)
--- Forced forced_merges (identity_overrides, action merge) are added as edges.
+-- Forced merges (identity_overrides, action merge) are added as edges.
 with
 
 links as (
@@ -90,8 +90,12 @@ checked as (
         links.records,
         links.first_seen_at,
         links.last_seen_at,
-        coalesce(flags_a.flag_reason, flags_b.flag_reason, forced_splits.reason, forced_splits_reversed.reason)
-            as dropped_reason
+        coalesce(
+            flags_a.flag_reason,
+            flags_b.flag_reason,
+            forced_splits.reason,
+            forced_splits_reversed.reason
+        ) as dropped_reason
     from links
     left join flags as flags_a on links.identifier_id_a = flags_a.identifier_id
     left join flags as flags_b on links.identifier_id_b = flags_b.identifier_id

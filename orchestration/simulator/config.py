@@ -13,9 +13,9 @@ class MessRates:
     duplicate_rows: float = 0.003  # a record exported twice, adjacent lines
     late_rows: float = 0.01  # a record delivered in the next (or next-but-one) day's file
     messy_identifiers: float = 0.06  # e-mails typed with spaces or capitals
-    placeholder_email: float = 0.03  # card receipts where the cashier types the store's e-mail
+    placeholder_email: float = 0.06  # card receipts where the cashier types the store's e-mail
     shared_email_households: float = 0.05  # households (2+ persons) sharing one address
-    family_tablet_households: float = 0.04  # households (2+ persons) sharing one tablet
+    family_tablet_households: float = 0.1  # households (2+ persons) sharing one tablet
     test_orders: float = 0.003  # staff test orders in the web shop
     malformed_rows: float = 0.0005  # corrupted re-sent copies of records
 

@@ -217,7 +217,7 @@ def build_population(cfg: SimConfig, stores: int) -> Population:
     # newcomers arrive evenly over a year, so a day's volume does not depend on --days
     first_active = np.where(existing, -rng.integers(1, 730, size=n), rng.integers(0, 365, size=n))
     lapse_day = first_active + rng.exponential(420, size=n).astype(np.int64) + 30
-    intensity = rng.gamma(1.6, 1 / 1.6, size=n) / 30.0  # about one journey a month
+    intensity = rng.gamma(1.6, 1 / 1.6, size=n) / 22.0  # a shopping journey every three weeks
     conversion = np.clip(rng.beta(2.2, 2.6, size=n), 0.05, 0.95)
     # prospects come and go within weeks, browse less and never buy
     first_active = np.where(prospect, rng.integers(-365, 365, size=n), first_active)

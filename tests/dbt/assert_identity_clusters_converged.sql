@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_identity_clusters'}}}) }}
+
 -- Minimum-label propagation has converged: no identifier has a neighbour (over the edges
 -- kept) with another label. Returns the offending edges; none is the pass.
 with

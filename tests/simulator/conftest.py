@@ -2,9 +2,13 @@
 
 - `small`: 800 customers x 10 days from 2025-10-20, across the autumn DST change
   (2025-10-26), default mess: formats, identifiers, determinism, true KPIs.
-- `large`: 5,000 customers x 28 days, default mess: behaviours and the default mess rates.
-- `messy`: elevated mess rates, so rare kinds (placeholder e-mail, test orders) show up
-  often enough to measure their rate.
+- `large`: 5,000 customers x 28 days from 2025-03-10, across the spring DST change
+  (2025-03-30), default mess: the default mess rates, identifiers and KPIs at volume.
+- `messy`: 8,000 customers x 14 days with raised mess rates, so rare kinds (placeholder
+  e-mail, test orders, each malformed kind) show up often enough to measure.
+
+(test_behaviours.py and test_mess.py add their own runs; test_memory.py runs the benchmark.)
+Exports are read once per run and cached on the `Sim`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +25,7 @@ import pytest
 
 from orchestration.simulator.config import MessRates
 from orchestration.simulator.run import SimSummary, simulate
-from tests.simulator.readers import SOURCES, Record, broken_kinds, origin_date, param, read_export
+from tests.simulator.readers import Record, broken_kinds, origin_date, param, read_export
 
 FACT_KINDS = (
     "sessions",
@@ -200,13 +203,3 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> Sim:
     return run_sim(
         tmp_path_factory.mktemp("sim-messy"), 8000, 14, date(2025, 6, 2), 5, mess=MESSY_RATES
     )
-
-
-@pytest.fixture
-def con(small: Sim) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = small.duck()
-    yield connection
-    connection.close()
-
-
-__all__ = ["SOURCES"]

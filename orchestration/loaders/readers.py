@@ -1,8 +1,18 @@
 """Read one landing file: checksum, encoding, header, and an all-text DuckDB relation.
 
-Lines are numbered exactly: DuckDB reads the whole file with `read_text`, splits it on
-newlines and numbers the pieces with `generate_subscripts`, so `_source_line` is the physical
-line number (CSV header = line 1; NDJSON first record = line 1) whatever the scan order.
+Lines are numbered exactly, so `_source_line` is the physical line number (CSV header =
+line 1; NDJSON first record = line 1). Two ways to get the numbered lines, with identical
+results:
+
+- the line reader (fast): DuckDB's CSV reader with one varchar column, no quoting and a
+  delimiter the file does not contain returns every physical line as a row, in file order,
+  numbered by `row_number() over ()` (a streaming window: one ordered pipeline). Used when
+  Python has checked the bytes that could make it split differently: no `\x1f` (its
+  delimiter), and line ends that are all `\n` or all `\r\n` (a lone `\r` is a line end to
+  DuckDB's reader, not to the contract);
+- the text splitter (exact whatever the bytes): `read_text` reads the whole file, SQL splits
+  it on `\n` and numbers the pieces with `generate_subscripts`.
+
 Fields are split in SQL too; Python only looks at the header line and the raw bytes.
 """
 
@@ -49,6 +59,8 @@ class PreparedFile:
     absent: list[str] = field(default_factory=list)  # optional fields the header lacks
     ends_with_newline: bool = True
     has_records: bool = True  # anything besides the CSV header?
+    line_reader: bool = False  # can DuckDB's line reader split this file? (else: text splitter)
+    encoding: str = "utf-8"  # of text_path, as DuckDB's CSV reader names it
 
     @property
     def notes(self) -> list[str]:
@@ -62,6 +74,23 @@ class PreparedFile:
 
 
 _NON_SPACE = re.compile(rb"\S")
+# Latin-1 bytes DuckDB's latin-1 decoder refuses (C1 controls); Python maps them 1:1
+_C1 = re.compile(rb"[\x80-\x9f]")
+LINE_READER_DELIMITER = "\x1f"
+# the code points DuckDB's trim() removes (Unicode space separators; asserted in the tests)
+TRIMMED_SPACES = ", ".join(map(str, (32, 160, 5760, *range(8192, 8203), 8239, 8287, 12288)))
+
+
+def _line_reader_fits(data: bytes) -> bool:
+    """Does DuckDB's line reader split `data` exactly where the contract's `\\n` does?
+
+    Its delimiter must be absent, and line ends must be all `\\n` or all `\\r\\n`: the
+    reader treats a lone `\\r` as a line end, and it drops the CR of a CRLF (we strip it).
+    """
+    if LINE_READER_DELIMITER.encode() in data:
+        return False
+    crs = data.count(b"\r")
+    return crs == 0 or crs == data.count(b"\r\n") == data.count(b"\n")
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -84,7 +113,7 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
         prepared.has_records = (
             header_end >= 0 and _NON_SPACE.search(data, header_end + 1) is not None
         )
-    if not data.strip():
+    if _NON_SPACE.search(data) is None:
         prepared.has_records = False
         if spec.format == "ndjson":
             return prepared  # NDJSON has no header: a day without records is an empty file
@@ -105,6 +134,8 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
                 "export the file in Latin-1 as the till system does",
             )
             text = (utf8 or data.decode("utf-8", "replace")).removeprefix(BOM)
+        elif _C1.search(data) is None:
+            prepared.encoding = "latin-1"  # DuckDB's reader decodes it, no copy needed
         else:
             text = data.decode("latin-1")
     else:
@@ -124,9 +155,14 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
         # DuckDB's read_text needs UTF-8: hand it a transcoded copy
         prepared.text_path = workdir / (path.name + ".utf8")
         prepared.text_path.write_text(text, encoding="utf-8", newline="")
+        prepared.encoding = "utf-8"
+        prepared.line_reader = _line_reader_fits(text.encode("utf-8"))
+    else:
+        prepared.line_reader = _line_reader_fits(data)
 
     if spec.format == "csv" and prepared.problem is None:
-        _check_header(prepared, spec, text if text is not None else _first_line(data))
+        header = text if text is not None else _first_line(data, prepared.encoding)
+        _check_header(prepared, spec, header)
     if spec.format == "ndjson" and prepared.problem is None and not prepared.ends_with_newline:
         _check_truncated(prepared, data)
     return prepared
@@ -152,8 +188,8 @@ def _utf8_or_none(data: bytes) -> str | None:
         return None
 
 
-def _first_line(data: bytes) -> str:
-    return data.split(b"\n", 1)[0].decode("utf-8")
+def _first_line(data: bytes, encoding: str) -> str:
+    return data.split(b"\n", 1)[0].decode(encoding)
 
 
 def _check_header(prepared: PreparedFile, spec: SourceSpec, text: str) -> None:
@@ -212,18 +248,34 @@ def lines_sql(prepared: PreparedFile, spec: SourceSpec) -> str:
     """
     assert prepared.text_path is not None
     first = 2 if spec.format == "csv" else 1
+    path = sql_str(str(prepared.text_path))
+    if prepared.line_reader:
+        # Empty lines come back as null, a BOM at the start is dropped (we drop it too). No
+        # line is longer than the file (twice that once Latin-1 is decoded).
+        numbered = f"""
+            select row_number() over () as _source_line, _line
+            from read_csv({path}, columns = {{'_line': 'varchar'}}, header = false,
+                          auto_detect = false, delim = '{LINE_READER_DELIMITER}', quote = '',
+                          escape = '', comment = '', encoding = '{prepared.encoding}',
+                          strict_mode = true,
+                          max_line_size = {max(2 * prepared.size + 1, 2_097_152)},
+                          parallel = false)
+        """
+    else:
+        numbered = f"""
+            select generate_subscripts(_lines, 1) as _source_line, unnest(_lines) as _line
+            from (select string_split(content, chr(10)) as _lines from read_text({path}))
+        """
+    line = "case when _source_line = 1 then ltrim(_line, chr(65279)) else _line end"
+    if not prepared.line_reader:
+        line = f"rtrim({line}, chr(13))"  # the reader has no CR left to strip (CRLF dropped)
+    # `trim(_raw) <> ''`, with trim (slow on long lines) only for lines starting with a space
     return f"""
         select _source_line, _raw from (
-            select _source_line,
-                   rtrim(case when _source_line = 1 then ltrim(_line, chr(65279)) else _line end,
-                         chr(13)) as _raw
-            from (
-                select generate_subscripts(_lines, 1) as _source_line, unnest(_lines) as _line
-                from (select string_split(content, chr(10)) as _lines
-                      from read_text({sql_str(str(prepared.text_path))}))
-            )
+            select _source_line, {line} as _raw from ({numbered})
         )
-        where _source_line >= {first} and trim(_raw) <> ''
+        where _source_line >= {first} and _raw <> ''
+              and (unicode(_raw) not in ({TRIMMED_SPACES}) or trim(_raw) <> '')
     """
 
 
@@ -312,9 +364,12 @@ def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, st
         "case when len(_unknown) > 0 then "
         f"'{{' || array_to_string(list_transform(_unknown, lambda k: {member}), ',') || '}}' end"
     )
+    helpers = "".join(f", {sql} as {name}" for name, sql in spec.json_helpers)
+    # the first branch settles the usual valid record without trimming the line
     return f"""
         select _source_line, _raw, s,
-            case when s is null and starts_with(ltrim(_raw), '{{')
+            case when s is not null and starts_with(_raw, '{{') then null
+                 when s is null and starts_with(ltrim(_raw), '{{')
                       and not ends_with(rtrim(_raw), '}}')
                  then 'invalid JSON: the line ends before the record is complete (truncated)'
                  when s is null then 'invalid JSON'
@@ -322,11 +377,13 @@ def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, st
             end as _error,
             {extra} as _extra_json,
             {", ".join(cols)}
-        from (select _source_line, _raw, s,
+        from (select _source_line, _raw, s{helpers},
                      case when s is not null then list_filter(try(json_keys(_raw)),
                          lambda k: k not in ({known})) end as _unknown
               from (select _source_line, _raw,
-                           try(json_transform(_raw, {sql_str(json.dumps(structure))})) as s
+                           -- json_valid first: try() re-runs a failing vector row by row
+                           case when json_valid(_raw) then try(json_transform(
+                               _raw, {sql_str(json.dumps(structure))})) end as s
                     from ({lines_sql(prepared, spec)})))
     """
 

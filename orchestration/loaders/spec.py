@@ -167,6 +167,8 @@ class SourceSpec:
     rules: tuple[Rule, ...] = ()
     # JSON only: extra members of the json_transform structure (lists, raw JSON values)
     json_structure: dict[str, object] = field(default_factory=dict)
+    # JSON only: (name, SQL over the parsed record `s`) computed once per line, for `Field.text`
+    json_helpers: tuple[tuple[str, str], ...] = ()
     # raw column order when it differs from fields-then-derived
     column_order: tuple[str, ...] = ()
     # a full snapshot: an unchanged export on a new date is that date's data, not a re-delivery

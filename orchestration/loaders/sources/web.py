@@ -33,8 +33,9 @@ _KNOWN = ", ".join(f"'{key}'" for key in PARAMS)
 
 
 def _param(key: str) -> str:
-    # The first param with this key; exactly one of the three value fields is set.
-    value = f"list_filter(s.event_params, lambda p: p.key = '{key}')[1].value"
+    # The first param with this key (list_position over the keys, listed once per event:
+    # a lambda per key would be ten passes); exactly one of the three value fields is set.
+    value = f"s.event_params[list_position(_param_keys, '{key}')].value"
     return f"coalesce({value}.string_value, {value}.int_value, {value}.double_value)"
 
 
@@ -110,6 +111,7 @@ SPEC = SourceSpec(
         ),
         Derived("extra_params_json", "varchar", _extra_params),
     ),
+    json_helpers=(("_param_keys", "list_transform(s.event_params, lambda p: p.key)"),),
     json_structure={
         "event_params": [
             {

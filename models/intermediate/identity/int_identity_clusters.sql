@@ -31,5 +31,6 @@ labels as (
 
 select
     node_id as identifier_id,
-    label as cluster_id
+    label as cluster_id,
+    pass as converged_at_pass
 from labels

@@ -134,8 +134,8 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
                 "export the file in Latin-1 as the till system does",
             )
             text = (utf8 or data.decode("utf-8", "replace")).removeprefix(BOM)
-        elif _C1.search(data) is None:
-            prepared.encoding = "latin-1"  # DuckDB's reader decodes it, no copy needed
+        elif _C1.search(data) is None and _line_reader_fits(data):
+            prepared.encoding = "latin-1"  # DuckDB's line reader decodes it, no copy needed
         else:
             text = data.decode("latin-1")
     else:
@@ -155,10 +155,9 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
         # DuckDB's read_text needs UTF-8: hand it a transcoded copy
         prepared.text_path = workdir / (path.name + ".utf8")
         prepared.text_path.write_text(text, encoding="utf-8", newline="")
-        prepared.encoding = "utf-8"
         prepared.line_reader = _line_reader_fits(text.encode("utf-8"))
     else:
-        prepared.line_reader = _line_reader_fits(data)
+        prepared.line_reader = prepared.encoding == "latin-1" or _line_reader_fits(data)
 
     if spec.format == "csv" and prepared.problem is None:
         header = text if text is not None else _first_line(data, prepared.encoding)

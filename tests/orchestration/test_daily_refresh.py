@@ -132,7 +132,7 @@ def test_failing_error_test_blocks_publish_and_warnings_are_shown(
     blocking = {
         key.name: graph.get_check_spec(key).blocking
         for key in graph.asset_check_keys
-        if key.name.startswith("assert_")
+        if key.name.endswith("_on_purpose")
     }
     assert blocking == {"assert_fail_on_purpose": True, "assert_warn_on_purpose": False}
 

@@ -46,6 +46,12 @@ def _kpis(args: argparse.Namespace) -> int:
     return kpis_command(args)
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from orchestration.bench.refresh import bench_command
+
+    return bench_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omnikpi", description="Omnichannel analytics warehouse: exports -> DuckDB -> KPIs."
@@ -74,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--phase", help="awareness, consideration, decision, service, loyalty")
     kpis.add_argument("--date", type=_date, help="one day (default: the latest published)")
     kpis.set_defaults(func=_kpis)
+
+    bench = sub.add_parser("bench", help="measure what the refresh costs (see docs/benchmarks.md)")
+    bench.add_argument("--size", choices=["XS", "S", "M"], default="S", help="S: 10k x 90 days")
+    bench.add_argument("--json", help="also write the figures to this file")
+    bench.set_defaults(func=_bench)
     return parser
 
 

@@ -130,6 +130,7 @@ def run(
                     report = load_partition(con, spec, d, landing)
                     rows += report.rows_read
                     quarantined += report.rows_quarantined
+                con.execute("checkpoint")  # the loads defer it to here (connect())
                 load_s = time.perf_counter() - t
                 t = time.perf_counter()
                 read_rows = 0

@@ -96,7 +96,9 @@ def test_csv_line_reader_matches_text_splitter(source, seed, tmp_path, monkeypat
     assert fast[1], "some lines should be quarantined"
 
 
-def _messy_json_lines(rng: random.Random, source: str) -> list[str]:
+def _messy_json_lines(rng: random.Random, source: str, braced: bool) -> list[str]:
+    """Records with unknown fields, truncated and broken lines; `braced`: every line starts
+    with `{` (DuckDB's JSON reader parses those files), else blank and odd lines too."""
     make = ex.web_event if source == "web" else ex.ticket
     lines = []
     for i in range(300):
@@ -106,30 +108,36 @@ def _messy_json_lines(rng: random.Random, source: str) -> list[str]:
             record["geo"] = {"country": "NL", "n": i}  # unknown field
         elif roll < 0.08:
             record.pop(rng.choice(sorted(record)))
+        elif roll < 0.1:
+            record = {key: rng.choice([1.50, "x", None, [1], {"a": 1}, True]) for key in record}
         line = json.dumps(record, ensure_ascii=rng.random() < 0.5)
         roll = rng.random()
         if roll < 0.05:
-            line = line[: rng.randrange(len(line))]  # truncated
+            line = line[: rng.randrange(1, len(line))]  # truncated
         elif roll < 0.08:
-            line = rng.choice(["[1, 2]", '"text"', "{}", "null", "{'a': 1}", "{} {}", "   "])
-        elif roll < 0.12:
-            line = rng.choice([" ", "\u00a0", "\t", ""]) + line + rng.choice([" ", "\t", ""])
-        elif roll < 0.14:
-            lines.append("")
+            line = rng.choice(["{}", '{"a": 1}{"b": 2}', "{'a': 1}", '{"a": 1} x', "{ }", "{"])
+        elif roll < 0.1:
+            line = line.replace('"', '\\"', 1)
+        elif not braced and roll < 0.14:
+            line = rng.choice(["[1, 2]", '"text"', "null", "   ", " " + line, line + "\t"])
+        elif not braced and roll < 0.16:
+            lines.append(rng.choice(["", " ", "\u00a0", "\t"]))
         lines.append(line)
-    return lines
+    return [*lines, json.dumps(make(300))]  # a complete last record
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("source", ["web", "service"])
-def test_ndjson_line_reader_matches_text_splitter(source, seed, tmp_path, monkeypatch) -> None:
+def test_ndjson_fast_paths_match_sql_parsing(source, seed, tmp_path, monkeypatch) -> None:
     rng = random.Random(f"{source}-{seed}")
-    lines = _messy_json_lines(rng, source)
+    braced = seed in (0, 3)
+    lines = _messy_json_lines(rng, source, braced)
     newline = "\r\n" if seed == 1 else "\n"
-    data = (newline.join(lines) + newline).encode()
+    data = (newline.join(lines) + ("" if seed == 3 else newline)).encode()
     if seed == 2:
         data = b"\xef\xbb\xbf" + data
     assert readers._line_reader_fits(data)
+    assert readers._json_reader_fits(data) == braced  # DuckDB's JSON reader is really used
     fast, exact = _load_both(tmp_path, monkeypatch, source, data, f"20250304_{seed}")
     assert fast == exact
     assert fast[1], "some lines should be quarantined"

@@ -198,6 +198,14 @@ class WebDay:
     order_names: np.ndarray
     order_totals: np.ndarray
     order_lines: Frame
+    next_midnight_us: int = 0  # events from then on belong to the next day's file
+
+    @property
+    def events_today(self) -> int:
+        """How many of the day's events (time-ordered) happen before the next midnight."""
+        if not len(self.events):
+            return 0
+        return int(np.count_nonzero(self.events["ts_us"] < self.next_midnight_us))
 
 
 def web_day(world: World, day: DayResult) -> WebDay:
@@ -206,6 +214,7 @@ def web_day(world: World, day: DayResult) -> WebDay:
     d, seed = day.ctx.d, world.cfg.seed
     if not len(e):
         return WebDay(d, seed, Frame(), Frame(), np.array([]), np.array([]), Frame())
+    next_midnight = world.context(d + 1).midnight_us
     pop = world.pop
     sessions = Frame(
         cookie=s["cookie"],
@@ -232,10 +241,10 @@ def web_day(world: World, day: DayResult) -> WebDay:
     )
     o, lines = day.orders, day.order_lines
     if not len(o):
-        return WebDay(d, seed, sessions, events, np.array([]), np.array([]), Frame())
+        return WebDay(d, seed, sessions, events, np.array([]), np.array([]), Frame(), next_midnight)
     keep = ("order_pos", "sku", "qty", "price", "line_no")
     order_lines = Frame(**{k: lines[k] for k in keep})
-    return WebDay(d, seed, sessions, events, o["name"], o["total"], order_lines)
+    return WebDay(d, seed, sessions, events, o["name"], o["total"], order_lines, next_midnight)
 
 
 def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:

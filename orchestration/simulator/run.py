@@ -62,8 +62,23 @@ class ExportWriter:
     seed: int
     mess: MessRates
     late: LateBuffer = field(default_factory=LateBuffer)
+    carried: pa.Array | None = None  # web events past midnight, for the next day's file
+    carried_ts: np.ndarray | None = None
     files: list[dict] = field(default_factory=list)
     mess_rows: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+
+    def write_web(self, day: exports.WebDay, lines: pa.Array) -> int:
+        """GA4 writes a day's table by event date: a session's events after midnight go to
+        the next day's file (the last day's file keeps them)."""
+        ts = np.sort(day.events["ts_us"]) if len(day.events) else np.zeros(0, np.int64)
+        cut = day.events_today if day.d < self.days - 1 else len(lines)
+        today, today_ts = lines.slice(0, cut), ts[:cut]
+        if self.carried is not None and len(self.carried):
+            # yesterday's sessions' early-morning events, merged in time order
+            order = np.argsort(np.concatenate([self.carried_ts, today_ts]), kind="stable")
+            today = pa.concat_arrays([self.carried, today]).take(pa.array(order))
+        self.carried, self.carried_ts = lines.slice(cut), ts[cut:]
+        return self.write("web", day.d, today)
 
     def write(self, source: str, d: int, content: list | pa.Array) -> int:
         fmt = FORMATS[source]
@@ -124,7 +139,9 @@ def simulate(
                     web.send(web_day)
                     records["web"] += len(web_day.events)  # before mess: shown as progress
                 else:
-                    records["web"] += writer.write("web", d, exports.web_lines(world.cat, web_day))
+                    records["web"] += writer.write_web(
+                        web_day, exports.web_lines(world.cat, web_day)
+                    )
                 for source, renderer in CSV_RENDERERS.items():
                     records[source] += writer.write(source, d, renderer(world, day))
                 for source in SOURCES:
@@ -215,7 +232,7 @@ def _web_worker(landing, start, days, seed, mess, inbox, outbox) -> None:
         busy = 0.0
         while (item := inbox.get()) is not None:
             began = time.perf_counter()
-            writer.write("web", item.d, exports.web_lines(cat, item))
+            writer.write_web(item, exports.web_lines(cat, item))
             busy += time.perf_counter() - began
         outbox.put(("ok", writer.files, writer.mess_rows, busy))
     except BaseException:

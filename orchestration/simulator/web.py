@@ -64,6 +64,8 @@ EVENT_NAMES = np.array(
 ) = range(14)
 
 SESSION_GAP = 31 * MINUTE  # more than the 30-minute inactivity rule
+# ordering keys of a login: right after landing, after a sign-up, or just before checkout
+LOGIN_AFTER_LANDING, LOGIN_AFTER_SIGNUP, LOGIN_AT_CHECKOUT = 5.0, 9.5, 175.0
 MAX_EVENT_GAP_S = 20 * 60
 
 # Poisson means by session purpose (CASUAL, RESEARCH, PURCHASE, FROM_EMAIL, SIGNUP)
@@ -92,7 +94,11 @@ def expand_sessions(world: World, ctx: DayContext, sessions: Frame) -> tuple[Fra
     sessions["session_key"] = ctx.d * 10_000_000 + np.arange(n, dtype=np.int64)
     sessions["owner"] = _owner(world, sessions)
 
-    # relative event times first: they fix each session's duration
+    # relative event times first: they fix each session's duration (a login event is
+    # planned for every registered visitor and dropped when the session does not log in)
+    sessions["may_login"] = (pop.registered_day[sessions["person"]] <= ctx.d) | (
+        sessions["purpose"] == SIGNUP
+    )
     events = _event_skeleton(sessions, rng)
     duration = np.zeros(n, dtype=np.int64)
     np.maximum.at(duration, events["s"], events["rel_us"])
@@ -109,7 +115,12 @@ def expand_sessions(world: World, ctx: DayContext, sessions: Frame) -> tuple[Fra
         logged_event, pop.of_customers(pop.web_account, sessions["person"][s]), ""
     )
     first_visit = sessions["new_cookie"][s] | (events["name"] != FIRST_VISIT)
-    events = events.take(np.flatnonzero(first_visit))
+    logs_in = (events["name"] != LOGIN) | (events["key"] == login_key)
+    events = events.take(np.flatnonzero(first_visit & logs_in))
+    # the session ends with its last event kept
+    end = np.zeros(n, dtype=np.int64)
+    np.maximum.at(end, events["s"], events["ts_us"])
+    sessions["end_us"] = end
     # app sessions show screens, not pages
     is_app = sessions["device"][events["s"]] == APP
     events["name"] = np.where(is_app & (events["name"] == PAGE_VIEW), SCREEN_VIEW, events["name"])
@@ -142,6 +153,7 @@ def _event_skeleton(sessions: Frame, rng: np.random.Generator) -> Frame:
         SEARCH: searches.astype(np.int64),
         LOCATOR: sessions["locator"].astype(np.int64),
         SIGN_UP: (purpose == SIGNUP).astype(np.int64),
+        LOGIN: sessions["may_login"].astype(np.int64),
         ADD_TO_CART: sessions["cart"].astype(np.int64),
         BEGIN_CHECKOUT: sessions["checkout"].astype(np.int64),
         PURCHASE_EVENT: sessions["purchase"].astype(np.int64),
@@ -158,6 +170,14 @@ def _event_skeleton(sessions: Frame, rng: np.random.Generator) -> Frame:
             key = np.where(within == 0, -1.0, rng.uniform(10, 100, len(s)))  # landing page first
         elif name == SIGN_UP:
             key = rng.uniform(2, 9, len(s))
+        elif name == LOGIN:
+            # where _resolve_in_rank_order puts a login: after landing, before checkout
+            p = purpose[s]
+            key = np.select(
+                [p == PURCHASE, p == SIGNUP],
+                [LOGIN_AT_CHECKOUT, LOGIN_AFTER_SIGNUP],
+                LOGIN_AFTER_LANDING,
+            )
         elif name == ADD_TO_CART:
             key = np.full(len(s), 150.0)  # after at least one product view
         elif name == BEGIN_CHECKOUT:
@@ -282,7 +302,13 @@ def _resolve_in_rank_order(
         logged_before[sel] = was_logged
         # login right after landing, or just before checkout when buying
         login_key[sel] = np.where(
-            logs_in, np.where(purpose == PURCHASE, 175.0, np.where(purpose == SIGNUP, 9.5, 5.0)), -1
+            logs_in,
+            np.select(
+                [purpose == PURCHASE, purpose == SIGNUP],
+                [LOGIN_AT_CHECKOUT, LOGIN_AFTER_SIGNUP],
+                LOGIN_AFTER_LANDING,
+            ),
+            -1,
         )
         state.logged_in_as[o[logs_in], k[logs_in]] = p[logs_in]
         state.session_number[o, k] += 1

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -103,31 +102,6 @@ class Sim:
 
     def good(self, source: str) -> list[Record]:
         return [r for r in self.records(source) if not r.problems]
-
-    def pushed_sessions(self) -> set[tuple[str, int]]:
-        """Web lines of a session that starts just after midnight, pushed there by the cookie's
-        session before it (in the same file): sessions of one cookie are 31-34 minutes apart at
-        least (web.py), so a late-evening session can push the next one into the next day.
-
-        These are the only records allowed to be of a day after their delivery date.
-        """
-        last_event: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-        for rec in self.good("web"):
-            f = rec.fields
-            last_event[(rec.file, f["user_pseudo_id"])].append(
-                (int(f["ga_session_id"]), int(f["event_timestamp"]))
-            )
-        out = set()
-        for rec in self.good("web"):
-            if rec.origin <= rec.delivery:
-                continue
-            f = rec.fields
-            start = int(f["ga_session_id"])
-            before = [ts for sid, ts in last_event[(rec.file, f["user_pseudo_id"])] if sid < start]
-            gap_s = start - max(before) / 1_000_000 if before else None
-            if gap_s is not None and 30 * 60 < gap_s <= 35 * 60:
-                out.add((rec.file, rec.line))
-        return out
 
     def headers(self, source: str) -> dict[str, list[str]]:
         self.records(source)

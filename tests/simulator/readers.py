@@ -291,8 +291,8 @@ def origin_date(rec: Record) -> date:
     """The day a record belongs to: the delivery it should have been in, were it not late."""
     f = rec.fields
     assert f is not None
-    if rec.source == "web":  # a session's events belong to the day the session started
-        return local_date(datetime.fromtimestamp(int(param(f, "ga_session_id")), tz=UTC))
+    if rec.source == "web":  # GA4 files events by their own date (event_date)
+        return local_date(datetime.fromtimestamp(int(f["event_timestamp"]) / 1e6, tz=UTC))
     if rec.source == "service":
         return local_date(parse_time("service", "updated_at", f["updated_at"], f))
     if rec.source == "crm":

@@ -7,6 +7,7 @@ Each `*_columns` function returns the export's header and its columns as arrays 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,10 +169,17 @@ class Fragments:
         self.strings.extend(values)
         return base
 
-    def take(self, index: np.ndarray) -> pa.Array:
+    def take(self, index: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
+        """The fragments at `index`; where `variant` is set, their second copy (see freeze)."""
+        if variant is not None:
+            index = index + variant * self.size
         return pc.take(self.table, pa.array(index, type=pa.int64()))
 
-    def freeze(self) -> None:
+    def freeze(self, variant: Callable[[str], str] | None = None) -> None:
+        """Make the table; `variant` adds a second copy of every fragment, transformed."""
+        self.size = len(self.strings)
+        if variant is not None:
+            self.strings = self.strings + [variant(x) for x in self.strings]
         self.table = pa.array(self.strings, type=pa.string())
         # fragments are spliced into JSON unescaped: no value may need escaping
         assert not any("\\" in x for x in self.strings), "a fragment needs JSON escaping"
@@ -293,13 +301,19 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     names = f.add([f',"event_name":"{x}","event_params":[' for x in EVENT_NAMES.tolist()])
     sid = (sessions["start_us"] // US).tolist()
     sno = sessions["session_number"].tolist()
-    sparams = f.add(
+    # the session's own params; their variant opens the engagement time param, whose
+    # number follows and whose closing "}}" opens the page params' variant
+    sp = Fragments()
+    sparams = sp.add(
         [
             f'{{"key":"ga_session_id","value":{{"int_value":{a}}}}},'
             f'{{"key":"ga_session_number","value":{{"int_value":{b}}}}}'
             for a, b in zip(sid, sno, strict=True)
         ]
     )
+    sp.freeze(lambda x: x + ',{"key":"engagement_time_msec","value":{"int_value":')
+    engaged = eng >= 0
+    pg = Fragments()
 
     # page parameters: one fragment per kind of page, per product, per store or per session
     def page(path: str) -> str:
@@ -327,8 +341,8 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
         *[title(f"Omnishop | {c.capitalize()}") for c in categories],
         *[title(f"Omnishop | {x}") for x in cat.name.tolist()],
     ]
-    plain = f.add(home_pages)  # where a page is: home, category c, product p
-    viewed_page = f.add([a + b for a, b in zip(home_pages, titles, strict=True)])  # page_view
+    plain = pg.add(home_pages)  # where a page is: home, category c, product p
+    viewed_page = pg.add([a + b for a, b in zip(home_pages, titles, strict=True)])  # page_view
     utm = [
         f"?utm_source={a}&utm_medium={b}&utm_campaign={c}"
         for a, b, c in zip(
@@ -338,14 +352,14 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
             strict=True,
         )
     ]
-    landing_page = f.add([page(u) + title("Omnishop") for u in utm])
-    search_page = f.add([page(f"zoeken?q={t}") + term(t) for t in terms])
-    locator_page = f.add([page("winkels") + x for x in stores])
-    checkout_page = f.add([page(p) for p in ("winkelwagen", "checkout", "checkout/bedankt")])
+    landing_page = pg.add([page(u) + title("Omnishop") for u in utm])
+    search_page = pg.add([page(f"zoeken?q={t}") + term(t) for t in terms])
+    locator_page = pg.add([page("winkels") + x for x in stores])
+    checkout_page = pg.add([page(p) for p in ("winkelwagen", "checkout", "checkout/bedankt")])
     app_screens = ["Home", "Categorie", "Product", "Winkelwagen", "Afrekenen", "Zoeken"]
-    screens = f.add([screen(x) for x in app_screens])
-    app_search = f.add([screen("Zoeken") + term(t) for t in terms])
-    app_locator = f.add([screen("Winkels") + x for x in stores])
+    screens = pg.add([screen(x) for x in app_screens])
+    app_search = pg.add([screen("Zoeken") + term(t) for t in terms])
+    app_locator = pg.add([screen("Winkels") + x for x in stores])
     # index into home, categories..., products...
     where = np.where(
         page_kind == 1,
@@ -445,6 +459,7 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     order_items = f.add([f',"items":{x}}}' for x in np.asarray(order_json).tolist()])
     event_order = order_pos[s]
     f.freeze()
+    pg.freeze(lambda x: "}}" + x)
 
     item_index = np.select(
         [
@@ -459,9 +474,9 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
         f.take(date_index),
         pc.cast(pa.array(ts), pa.string()),
         f.take(names + name),
-        f.take(sparams + s),
-        _engagement(eng),
-        f.take(params),
+        sp.take(sparams + s, engaged),
+        pc.cast(pa.array(eng, mask=~engaged), pa.string()),
+        pg.take(params, engaged),
         f.take(extra),
         f.take(np.where(logged, known, anonymous) + s),
         f.take(np.where(first_events & tagged, cts + 1 + s, cts)),
@@ -483,14 +498,6 @@ def _dates(ts: np.ndarray) -> list[str]:
     return np.char.replace(
         np.datetime_as_string(days.astype("datetime64[D]"), unit="D"), "-", ""
     ).tolist()
-
-
-def _engagement(eng: np.ndarray) -> pa.Array:
-    text = pc.cast(pa.array(eng), pa.string())
-    joined = pc.binary_join_element_wise(
-        ',{"key":"engagement_time_msec","value":{"int_value":', text, "}}", ""
-    )
-    return pc.if_else(pa.array(eng >= 0), joined, "")
 
 
 def _first_touch_name(medium: str) -> str:

@@ -63,21 +63,19 @@ class ExportWriter:
     mess: MessRates
     late: LateBuffer = field(default_factory=LateBuffer)
     carried: pa.Array | None = None  # web events past midnight, for the next day's file
-    carried_ts: np.ndarray | None = None
     files: list[dict] = field(default_factory=list)
     mess_rows: list[tuple[str, str, int, str, str]] = field(default_factory=list)
 
     def write_web(self, day: exports.WebDay, lines: pa.Array) -> int:
         """GA4 writes a day's table by event date: a session's events after midnight go to
         the next day's file (the last day's file keeps them)."""
-        ts = np.sort(day.events["ts_us"]) if len(day.events) else np.zeros(0, np.int64)
         cut = day.events_today if day.d < self.days - 1 else len(lines)
-        today, today_ts = lines.slice(0, cut), ts[:cut]
+        today = lines.slice(0, cut)
         if self.carried is not None and len(self.carried):
-            # yesterday's sessions' early-morning events, merged in time order
-            order = np.argsort(np.concatenate([self.carried_ts, today_ts]), kind="stable")
-            today = pa.concat_arrays([self.carried, today]).take(pa.array(order))
-        self.carried, self.carried_ts = lines.slice(cut), ts[cut:]
+            # yesterday's sessions' early-morning events open the file (GA4 tables are not
+            # in time order either)
+            today = pa.concat_arrays([self.carried, today])
+        self.carried = lines.slice(cut)
         return self.write("web", day.d, today)
 
     def write(self, source: str, d: int, content: list | pa.Array) -> int:

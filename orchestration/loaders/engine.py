@@ -228,12 +228,6 @@ def _load(
     loaded_at: datetime,
 ) -> FileReport:
     con.execute(f"create or replace temp table _staged as {staged_sql(spec, file, day)}")
-    if file.json_reader:
-        row = con.execute("select count(*) filter (not _aligned) from _staged").fetchone()
-        if row and row[0]:
-            # DuckDB's JSON reader did not give one row per line: parse every line in SQL
-            file.json_reader = False
-            con.execute(f"create or replace temp table _staged as {staged_sql(spec, file, day)}")
     if spec.format == "ndjson":
         row = con.execute(
             "select count(*), count(*) filter (_reason like 'invalid JSON%') from _staged"

@@ -60,7 +60,6 @@ class PreparedFile:
     ends_with_newline: bool = True
     has_records: bool = True  # anything besides the CSV header?
     line_reader: bool = False  # can DuckDB's line reader split this file? (else: text splitter)
-    json_reader: bool = False  # NDJSON: may DuckDB's JSON reader parse the records?
     encoding: str = "utf-8"  # of text_path, as DuckDB's CSV reader names it
 
     @property
@@ -165,23 +164,7 @@ def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path)
         _check_header(prepared, spec, header)
     if spec.format == "ndjson" and prepared.problem is None and not prepared.ends_with_newline:
         _check_truncated(prepared, data)
-    if spec.format == "ndjson" and prepared.line_reader and text is None:
-        prepared.json_reader = _json_reader_fits(data)
     return prepared
-
-
-def _json_reader_fits(data: bytes) -> bool:
-    """Does DuckDB's JSON reader give exactly one row per line of `data`, in order?
-
-    It splits records on `\\n` and skips blank lines (JSON whitespace, which is not our
-    notion of blank). When every line starts with `{` there is nothing to skip, and a line
-    that does not parse becomes a null row (ignore_errors). No CR: CRLF is the line reader's
-    business only.
-    """
-    if b"\r" in data or not data.startswith(b"{"):
-        return False
-    lines_after_a_newline = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
-    return data.count(b"\n{") == lines_after_a_newline
 
 
 def _check_truncated(prepared: PreparedFile, data: bytes) -> None:
@@ -346,7 +329,7 @@ def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str
             case when ({quotes}) % 2 = 1 then 'unbalanced quotes'
                  when len(_f) <> {expected}
                  then 'expected {expected} fields, found ' || len(_f)
-            end as _error, true as _aligned,
+            end as _error,
             {", ".join(cols)}
         from (select _source_line, _raw, {_csv_fields(spec.delimiter)} as _f
               from ({lines_sql(prepared, spec)}))
@@ -392,56 +375,24 @@ def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, st
                  when s is null then 'invalid JSON'
                  when not starts_with(ltrim(_raw), '{{') then 'invalid JSON: not an object'
             end as _error,
-            {extra} as _extra_json, _aligned,
+            {extra} as _extra_json,
             {", ".join(cols)}
-        from (select _source_line, _raw, s, _aligned{helpers},
+        from (select _source_line, _raw, s{helpers},
                      case when s is not null then list_filter(try(json_keys(_raw)),
                          lambda k: not list_contains({known_list}, k)) end as _unknown
               from ({_json_parsed_sql(prepared, spec, structure)}))
     """
 
 
-def duckdb_type(node: object) -> str:
-    """The DuckDB type of a json_transform structure (for read_json's `columns`)."""
-    if isinstance(node, dict):
-        members = ", ".join(f'"{key}" {duckdb_type(value)}' for key, value in node.items())
-        return f"STRUCT({members})"
-    if isinstance(node, list):
-        return f"{duckdb_type(node[0])}[]"
-    return str(node)
-
-
 def _json_parsed_sql(prepared: PreparedFile, spec: SourceSpec, structure: dict) -> str:
-    """`_source_line`, `_raw`, `s` (the line as the structure; null unless valid JSON), and
-    `_aligned` (false where the JSON reader's rows and the lines do not pair up).
+    """`_source_line`, `_raw` and `s`: the line as the structure, null unless valid JSON.
 
-    SQL parses each line (json_valid first: try() re-runs a failing vector row by row). When
-    DuckDB's JSON reader may parse the file (`json_reader`), it parses every line once and
-    SQL only the lines it could not: for a valid line the reader's struct is json_transform's
-    (tests/loaders/test_fast_paths.py), for any other it is null. Its rows are paired with
-    the lines by position, both sides numbered in file order by a streaming window; a pair
-    whose numbers differ (a reader that skipped or split a line) makes the engine rebuild the
-    file with SQL parsing only.
+    json_valid first: try() would re-run every vector holding a broken line row by row.
     """
-    lines = lines_sql(prepared, spec)
-    parse = (
-        "case when json_valid(_raw) then "
-        f"try(json_transform(_raw, {sql_str(json.dumps(structure))})) end"
-    )
-    if not prepared.json_reader:
-        return f"select _source_line, _raw, {parse} as s, true as _aligned from ({lines})"
-    assert prepared.text_path is not None
-    typed = f"""
-        select row_number() over () as _typed_line, _typed
-        from read_json({sql_str(str(prepared.text_path))}, format = 'newline_delimited',
-                       records = false, ignore_errors = true,
-                       maximum_object_size = {max(prepared.size + 1, 16_777_216)},
-                       columns = {{'_typed': {sql_str(duckdb_type(structure))}}})
-    """
+    parse = f"try(json_transform(_raw, {sql_str(json.dumps(structure))}))"
     return f"""
-        select _source_line, _raw, coalesce(_typed, {parse}) as s,
-               coalesce(_typed_line = _source_line, false) as _aligned
-        from ({lines}) positional join ({typed})
+        select _source_line, _raw, case when json_valid(_raw) then {parse} end as s
+        from ({lines_sql(prepared, spec)})
     """
 
 

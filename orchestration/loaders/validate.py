@@ -32,8 +32,7 @@ def _quoted(text_col: str) -> str:
 
 def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     """SQL: per line `_source_line`, `_reason` (null = good), `_raw` (bad rows only),
-    `_extra_json`, `_aligned` (see readers._json_parsed_sql) and the typed raw columns under
-    their raw names."""
+    `_extra_json` and the typed raw columns under their raw names."""
     text, names = text_sql(prepared, spec)
     typed = {name: "v" + col[1:] for name, col in names.items()}
 
@@ -105,7 +104,7 @@ def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     out_cols = ", ".join(f'"{col}"' for col, _ in spec.columns)
     return f"""
         select _source_line, _reason, case when _reason is not null then _raw end as _raw,
-               _extra_json, _aligned, {out_cols}
+               _extra_json, {out_cols}
         from (
             select *, case {whens} end as _reason
             from (

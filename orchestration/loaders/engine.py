@@ -227,33 +227,46 @@ def _load(
     load_id: str,
     loaded_at: datetime,
 ) -> FileReport:
-    con.execute(f"create or replace temp table _staged as {staged_sql(spec, file, day)}")
-    if spec.format == "ndjson":
-        row = con.execute(
-            "select count(*), count(*) filter (_reason like 'invalid JSON%') from _staged"
-        ).fetchone()
-        if row and row[0] > 0 and row[0] == row[1]:
-            # not one line parses: the file is not newline-delimited JSON at all
-            con.execute("drop table _staged")
-            file.problem = FileProblem(
-                "not newline-delimited JSON: no line is a valid JSON record",
-                "export one JSON object per line (NDJSON)",
-            )
-            return _reject(con, spec, day, file, load_id, loaded_at)
+    """Load one file: good rows to raw, the others to the quarantine with their reason.
+
+    Two statements, nothing big materialised: the good rows go straight into raw in one pass
+    over the file; then only the record lines that did not reach raw are staged again (in a
+    small temp table) to quarantine them. Every record line ends up in exactly one of the
+    two, which is checked.
+    """
     cols = ", ".join(f'"{name}"' for name, _ in spec.columns)
-    con.execute(
+    row = con.execute(
         f"insert into {spec.table} ({cols}, _extra_json, _source_file, _source_line, "
         f"_loaded_at, _partition_date) select {cols}, _extra_json, ?, _source_line, ?, ? "
-        "from _staged where _reason is null",
+        f"from ({staged_sql(spec, file, day)}) where _reason is null",
         [file.rel, loaded_at, day],
+    ).fetchone()
+    loaded = int(row[0]) if row else 0
+    not_in_raw = (
+        f"_source_line not in (select _source_line from {spec.table} where _partition_date = "
+        f"date '{day.isoformat()}' and _source_file = {sql_str(file.rel)})"
     )
     con.execute(
-        f"{_quarantine_insert(spec, file)} from _staged where _reason is not null",
-        [day, loaded_at, load_id],
+        f"create or replace temp table _rejected as {staged_sql(spec, file, day, only=not_in_raw)}"
     )
-    row = con.execute("select count(*), count(_reason) from _staged").fetchone()
-    con.execute("drop table _staged")
-    read, quarantined = (int(row[0]), int(row[1])) if row else (0, 0)
+    row = con.execute(
+        "select count(*), count(*) filter (_reason is null), "
+        "count(*) filter (_reason like 'invalid JSON%') from _rejected"
+    ).fetchone()
+    quarantined, unexplained, invalid_json = (int(v) for v in row) if row else (0, 0, 0)
+    if unexplained:
+        raise RuntimeError(f"{file.rel}: {unexplained} line(s) neither loaded nor rejected")
+    if spec.format == "ndjson" and loaded == 0 and 0 < quarantined == invalid_json:
+        # not one line parses: the file is not newline-delimited JSON at all
+        con.execute("drop table _rejected")
+        file.problem = FileProblem(
+            "not newline-delimited JSON: no line is a valid JSON record",
+            "export one JSON object per line (NDJSON)",
+        )
+        return _reject(con, spec, day, file, load_id, loaded_at)
+    con.execute(f"{_quarantine_insert(spec, file)} from _rejected", [day, loaded_at, load_id])
+    con.execute("drop table _rejected")
+    read = loaded + quarantined
     notes = file.notes
     if read == 0:
         notes.insert(0, "no records" + (" (header only)" if spec.format == "csv" else ""))
@@ -264,7 +277,7 @@ def _load(
         file.checksum,
         file.size,
         read,
-        read - quarantined,
+        loaded,
         quarantined,
         "loaded",
         "; ".join(notes) or "ok",

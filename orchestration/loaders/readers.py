@@ -240,10 +240,11 @@ def _check_header(prepared: PreparedFile, spec: SourceSpec, text: str) -> None:
     ]
 
 
-def lines_sql(prepared: PreparedFile, spec: SourceSpec) -> str:
+def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None) -> str:
     """Physical lines of the file that can hold a record: `_source_line`, `_raw`.
 
-    CSV skips the header (line 1). Blank lines hold no record and are left out.
+    CSV skips the header (line 1). Blank lines hold no record and are left out. `only`: a
+    further SQL condition on `_source_line`.
     """
     assert prepared.text_path is not None
     first = 2 if spec.format == "csv" else 1
@@ -275,6 +276,7 @@ def lines_sql(prepared: PreparedFile, spec: SourceSpec) -> str:
         )
         where _source_line >= {first} and _raw <> ''
               and (unicode(_raw) not in ({TRIMMED_SPACES}) or trim(_raw) <> '')
+              and ({only or "true"})
     """
 
 
@@ -296,7 +298,9 @@ def _csv_fields(delim: str) -> str:
     )
 
 
-def text_sql(prepared: PreparedFile, spec: SourceSpec) -> tuple[str, dict[str, str]]:
+def text_sql(
+    prepared: PreparedFile, spec: SourceSpec, only: str | None = None
+) -> tuple[str, dict[str, str]]:
     """SQL for the all-text staging relation, and the SQL name of each field's text column.
 
     Columns: `_source_line`, `_raw`, `_error` (a line that holds no readable record),
@@ -305,11 +309,13 @@ def text_sql(prepared: PreparedFile, spec: SourceSpec) -> tuple[str, dict[str, s
     """
     names = {fld.name: f"t_{i}" for i, fld in enumerate(spec.fields)}
     if spec.format == "csv":
-        return _csv_text_sql(prepared, spec, names), names
-    return _json_text_sql(prepared, spec, names), names
+        return _csv_text_sql(prepared, spec, names, only), names
+    return _json_text_sql(prepared, spec, names, only), names
 
 
-def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
+def _csv_text_sql(
+    prepared: PreparedFile, spec: SourceSpec, names: dict[str, str], only: str | None
+) -> str:
     expected = len(prepared.header)
     cols = []
     for fld in spec.fields:
@@ -332,7 +338,7 @@ def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str
             end as _error,
             {", ".join(cols)}
         from (select _source_line, _raw, {_csv_fields(spec.delimiter)} as _f
-              from ({lines_sql(prepared, spec)}))
+              from ({lines_sql(prepared, spec, only)}))
     """
 
 
@@ -351,7 +357,9 @@ def json_structure(spec: SourceSpec) -> dict[str, object]:
     return structure
 
 
-def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
+def _json_text_sql(
+    prepared: PreparedFile, spec: SourceSpec, names: dict[str, str], only: str | None
+) -> str:
     structure = json_structure(spec)
     known = ", ".join(sql_str(k) for k in structure)
     cols = []
@@ -380,11 +388,13 @@ def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, st
         from (select _source_line, _raw, s{helpers},
                      case when s is not null then list_filter(try(json_keys(_raw)),
                          lambda k: not list_contains({known_list}, k)) end as _unknown
-              from ({_json_parsed_sql(prepared, spec, structure)}))
+              from ({_json_parsed_sql(prepared, spec, structure, only)}))
     """
 
 
-def _json_parsed_sql(prepared: PreparedFile, spec: SourceSpec, structure: dict) -> str:
+def _json_parsed_sql(
+    prepared: PreparedFile, spec: SourceSpec, structure: dict, only: str | None
+) -> str:
     """`_source_line`, `_raw` and `s`: the line as the structure, null unless valid JSON.
 
     json_valid first: try() would re-run every vector holding a broken line row by row.
@@ -392,7 +402,7 @@ def _json_parsed_sql(prepared: PreparedFile, spec: SourceSpec, structure: dict) 
     parse = f"try(json_transform(_raw, {sql_str(json.dumps(structure))}))"
     return f"""
         select _source_line, _raw, case when json_valid(_raw) then {parse} end as s
-        from ({lines_sql(prepared, spec)})
+        from ({lines_sql(prepared, spec, only)})
     """
 
 

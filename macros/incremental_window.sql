@@ -1,0 +1,38 @@
+{#- The window an incremental run rebuilds: the run's dates (vars min_date..max_date, inclusive,
+    as Dagster passes them) widened backwards by var('lookback_days').
+
+    lookback_days = 3: a delivery dated D holds records of D, and late records of D-1 and D-2
+    (the exports are at most 2 days late; docs/sources.md), and a late web event of D-2 can
+    extend a session that started on D-3 before midnight (sessions do not break at midnight).
+    So the run for D must rebuild D-3..D; older dates cannot change because of D's files. -#}
+
+{% macro window_start() -%}
+    {%- set start = modules.datetime.date.fromisoformat(var('min_date'))
+        - modules.datetime.timedelta(days=var('lookback_days') | int) -%}
+    {{- return(start.isoformat()) -}}
+{%- endmacro %}
+
+{% macro window_end(days_after=0) -%}
+    {%- set end = modules.datetime.date.fromisoformat(var('max_date'))
+        + modules.datetime.timedelta(days=days_after | int) -%}
+    {{- return(end.isoformat()) -}}
+{%- endmacro %}
+
+{#- `expression` (a date) lies in the run's window; `days_before`/`days_after` widen it. -#}
+{% macro in_window(expression, days_before=0, days_after=0) -%}
+    {%- set start = modules.datetime.date.fromisoformat(window_start())
+        - modules.datetime.timedelta(days=days_before | int) -%}
+    {{ expression }} between cast('{{ start.isoformat() }}' as date)
+    and cast('{{ window_end(days_after) }}' as date)
+{%- endmacro %}
+
+{#- Pre-hook of the date-partitioned incremental models: an incremental run first deletes
+    the window's dates, then inserts them rebuilt (delete+insert on the row id replaces the
+    rows outside the window that the run also rebuilds). Deleting the dates themselves, not
+    only the ids the run produces, removes rows that no longer exist: two web sessions that
+    a late event merges into one leave one session id behind. -#}
+{% macro delete_window(date_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_window(date_column) }}
+    {%- endif -%}
+{%- endmacro %}

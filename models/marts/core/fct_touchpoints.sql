@@ -1,0 +1,114 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='touchpoint_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{{ delete_window('touchpoint_date') }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_customer_keys_changed') }}
+
+-- The touchpoint history: every interaction from every source with its customer (null when
+-- anonymous), channel, type and journey phase (seeds channels and touchpoint_phases).
+-- Incremental: rebuilds the window's dates and the rows int_touchpoints_unioned rebuilt
+-- from records delivered in the window; re-keys rows whose identifier's customer changed
+-- within the window (int_customer_keys_changed); and picks up rows whose phase or channel
+-- group an analyst changed in the seeds.
+with
+
+touchpoints as (
+
+    select * from {{ ref('int_touchpoints_unioned') }}
+
+),
+
+identifiers as (
+
+    select
+        identifier_id,
+        customer_key
+    from {{ ref('int_identifiers_resolved') }}
+
+),
+
+phases as (
+
+    select * from {{ ref('touchpoint_phases') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('channels') }}
+
+){% if is_incremental() %},
+
+changed_identifiers as (
+
+    select distinct identifier_id
+    from {{ ref('int_customer_keys_changed') }}
+    where {{ in_window('changed_for') }}
+
+),
+
+reclassified as (
+
+    -- rows whose phase or channel group the seeds now give differently
+    select current_rows.touchpoint_id
+    from {{ this }} as current_rows
+    left join phases on current_rows.touchpoint_type = phases.touchpoint_type
+    left join channels on current_rows.channel = channels.channel
+    where
+        current_rows.journey_phase is distinct from phases.journey_phase
+        or current_rows.channel_group is distinct from channels.channel_group
+
+){% endif %},
+
+in_scope as (
+
+    select * from touchpoints
+    {% if is_incremental() -%}
+        where
+            {{ in_window('touchpoint_date') }}
+            or {{ in_window('delivered_on') }}
+            or identifier_id in (select changed_identifiers.identifier_id from changed_identifiers)
+            or visitor_id in (select changed_identifiers.identifier_id from changed_identifiers)
+            or touchpoint_id in (select reclassified.touchpoint_id from reclassified)
+    {%- endif %}
+
+)
+
+select
+    -- ids
+    in_scope.touchpoint_id,
+
+    -- what
+    in_scope.source,
+    in_scope.channel,
+    channels.channel_group,
+    in_scope.touchpoint_type,
+    phases.journey_phase,
+
+    -- when
+    in_scope.occurred_at,
+    in_scope.touchpoint_date,
+
+    -- context
+    in_scope.session_id,
+    in_scope.order_id,
+    in_scope.store_id,
+    in_scope.campaign_name,
+    in_scope.revenue,
+    in_scope.interactions,
+
+    -- who: a web touch belongs to its account's customer, else to its cookie's (a cookie
+    -- that once logged in brings its anonymous history along; a shared one belongs to nobody)
+    coalesce(by_identifier.customer_key, by_visitor.customer_key) as customer_key
+
+from in_scope
+left join identifiers as by_identifier on in_scope.identifier_id = by_identifier.identifier_id
+left join identifiers as by_visitor on in_scope.visitor_id = by_visitor.identifier_id
+left join phases on in_scope.touchpoint_type = phases.touchpoint_type
+left join channels on in_scope.channel = channels.channel

@@ -53,9 +53,24 @@ def test_file_flows_from_landing_to_mart(data_dir: Settings) -> None:
             "where table_name = 'stg_shop__order_lines'"
         ).fetchone()[0]
         orders = con.execute(
-            "select order_id, units, gross_revenue from marts.fct_orders order by order_id"
+            "select order_id, channel, line_count, units, gross_revenue, net_revenue, "
+            "is_click_collect, order_date from marts.fct_orders order by order_id"
+        ).fetchall()
+        touches = con.execute(
+            "select touchpoint_type, channel, journey_phase, revenue from marts.fct_touchpoints "
+            "order by order_id"
         ).fetchall()
     assert raw_rows == 3
     assert view_type == "VIEW"
-    # 2 x 10.50 + 1 x 4.00 = 25.00 ; 3 x 10.50 = 31.50
-    assert [(o, int(u), float(r)) for o, u, r in orders] == [("#1001", 3, 25.0), ("#1002", 3, 31.5)]
+    # 2 x 10.50 + 1 x 4.00 = 25.00 ; 3 x 10.50 = 31.50 (no discount, no returns, no shipping)
+    assert [
+        (o, c, n, int(u), float(g), float(r), cc, str(d)) for o, c, n, u, g, r, cc, d in orders
+    ] == [
+        ("#1001", "web", 2, 3, 25.0, 25.0, False, "2025-03-04"),
+        ("#1002", "web", 1, 3, 31.5, 31.5, False, "2025-03-04"),
+    ]
+    # each order is a decision-phase touchpoint on the web channel
+    assert [(t, c, p, float(r)) for t, c, p, r in touches] == [
+        ("order", "web", "decision", 25.0),
+        ("order", "web", "decision", 31.5),
+    ]

@@ -54,12 +54,29 @@ LINEAGE = [
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
-    """Create the audit tables and the source's raw table; add columns a spec gained."""
+    """Create the audit tables and the source's raw table; add columns a spec gained.
+
+    One catalog query answers the usual case (everything there) without any DDL.
+    """
+    wanted = [*spec.columns, *LINEAGE]
+    present = {
+        (row[0], row[1])
+        for row in con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where (schema_name = 'raw' and table_name = ?) "
+            "or (schema_name = 'audit' and table_name in ('load_log', 'quarantine'))",
+            [spec.name],
+        ).fetchall()
+    }
+    tables = {table for table, _ in present}
+    if {"load_log", "quarantine", spec.name} <= tables and all(
+        (spec.name, name) in present for name, _ in wanted
+    ):
+        return
     con.execute("create schema if not exists audit")
     con.execute("create schema if not exists raw")
     con.execute(LOAD_LOG_DDL)
     con.execute(QUARANTINE_DDL)
-    wanted = [*spec.columns, *LINEAGE]
     cols = ", ".join(f'"{name}" {sql_type}' for name, sql_type in wanted)
     con.execute(f"create table if not exists {spec.table} ({cols})")
     have = {

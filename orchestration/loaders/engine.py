@@ -63,6 +63,7 @@ class LoadReport:
 
 
 CHECKPOINT_THRESHOLD = "4GB"
+SMALL_FILE_BYTES = 1_000_000
 
 
 def connect(cfg: Settings, attempts: int = 20) -> duckdb.DuckDBPyConnection:
@@ -232,23 +233,34 @@ def _load(
     Two statements, nothing big materialised: the good rows go straight into raw in one pass
     over the file; then only the record lines that did not reach raw are staged again (in a
     small temp table) to quarantine them. Every record line ends up in exactly one of the
-    two, which is checked.
+    two, which is checked. A small file is staged whole into the temp table instead, once.
     """
     cols = ", ".join(f'"{name}"' for name, _ in spec.columns)
-    row = con.execute(
+    insert = (
         f"insert into {spec.table} ({cols}, _extra_json, _source_file, _source_line, "
         f"_loaded_at, _partition_date) select {cols}, _extra_json, ?, _source_line, ?, ? "
-        f"from ({staged_sql(spec, file, day)}) where _reason is null",
-        [file.rel, loaded_at, day],
-    ).fetchone()
+    )
+    if file.size < SMALL_FILE_BYTES:
+        # A small file is staged whole, once: planning the staging SQL costs more than its rows
+        con.execute(f"create or replace temp table _rejected as {staged_sql(spec, file, day)}")
+        row = con.execute(
+            f"{insert} from _rejected where _reason is null", [file.rel, loaded_at, day]
+        ).fetchone()
+        con.execute("delete from _rejected where _reason is null")
+    else:
+        row = con.execute(
+            f"{insert} from ({staged_sql(spec, file, day)}) where _reason is null",
+            [file.rel, loaded_at, day],
+        ).fetchone()
+        not_in_raw = (
+            f"_source_line not in (select _source_line from {spec.table} where "
+            f"_partition_date = date '{day.isoformat()}' and _source_file = {sql_str(file.rel)})"
+        )
+        con.execute(
+            "create or replace temp table _rejected as "
+            f"{staged_sql(spec, file, day, only=not_in_raw)}"
+        )
     loaded = int(row[0]) if row else 0
-    not_in_raw = (
-        f"_source_line not in (select _source_line from {spec.table} where _partition_date = "
-        f"date '{day.isoformat()}' and _source_file = {sql_str(file.rel)})"
-    )
-    con.execute(
-        f"create or replace temp table _rejected as {staged_sql(spec, file, day, only=not_in_raw)}"
-    )
     row = con.execute(
         "select count(*), count(*) filter (_reason is null), "
         "count(*) filter (_reason like 'invalid JSON%') from _rejected"

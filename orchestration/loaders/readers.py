@@ -269,13 +269,14 @@ def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None)
     line = "case when _source_line = 1 then ltrim(_line, chr(65279)) else _line end"
     if not prepared.line_reader:
         line = f"rtrim({line}, chr(13))"  # the reader has no CR left to strip (CRLF dropped)
-    # `trim(_raw) <> ''`, with trim (slow on long lines) only for lines starting with a space
+    # `trim(_raw) <> ''`, with trim (slow on long lines) only for lines starting with a space;
+    # list_contains, not `not in`: DuckDB plans a long IN list as a join
     return f"""
         select _source_line, _raw from (
             select _source_line, {line} as _raw from ({numbered})
         )
         where _source_line >= {first} and _raw <> ''
-              and (unicode(_raw) not in ({TRIMMED_SPACES}) or trim(_raw) <> '')
+              and (not list_contains([{TRIMMED_SPACES}], unicode(_raw)) or trim(_raw) <> '')
               and ({only or "true"})
     """
 

@@ -172,3 +172,24 @@ def test_the_cashiers_placeholder_address_does_not_merge_customers(warehouse: Wa
     for person, key in keys:
         by_key.setdefault(key, set()).add(person)
     assert all(len(people) == 1 for people in by_key.values())
+
+
+def test_dbt_docs_generate_succeeds(warehouse: Warehouse) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.config import PROJECT_DIR
+
+    dbt = Path(sys.executable).parent / "dbt"
+    env = {**__import__("os").environ, "OMNIKPI_DATA_DIR": str(warehouse.cfg.data_dir)}
+    result = subprocess.run(
+        [str(dbt), "docs", "generate", "--target-path", str(warehouse.cfg.data_dir / "docs")],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert (warehouse.cfg.data_dir / "docs" / "catalog.json").exists()

@@ -7,7 +7,8 @@ Exports come from the real simulator (`orchestration.simulator.run.simulate`, se
 starting 2025-11-01), written once under a cache directory (default
 `$TMPDIR/omnikpi-bench/`) and reused by later runs with the same parameters; `--synthetic`
 uses the contract-shaped files of `orchestration.bench.synthetic` instead (also cached).
-Each source's dates are loaded with `load_partition` into a fresh build database; the bare
+Each source's dates are loaded with `load_partitions` (as the Dagster asset does: a
+transaction per date, two dates side by side) into a fresh build database; the bare
 read is `select count(*) from read_csv/read_json(...)` on the same files, one statement per
 date, with the source's dialect given explicitly (no sniffing: the sniffer takes Shopify's
 `#1001` order names for comment lines) and, for NDJSON, `ignore_errors` (the simulator writes
@@ -27,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.config import Settings
-from orchestration.loaders import SOURCES, connect, load_partition
+from orchestration.loaders import SOURCES, connect, load_partitions
 from orchestration.loaders.readers import sql_str
 from orchestration.loaders.spec import SourceSpec
 
@@ -126,8 +127,7 @@ def run(
                 size = sum(f.stat().st_size for f in files) / 1e6
                 t = time.perf_counter()
                 rows = quarantined = 0
-                for d in dates:
-                    report = load_partition(con, spec, d, landing)
+                for report in load_partitions(con, spec, dates, landing):  # as the asset does
                     rows += report.rows_read
                     quarantined += report.rows_quarantined
                 con.execute("checkpoint")  # the loads defer it to here (connect())

@@ -3,10 +3,14 @@
 `load_partition` replaces the partition in one transaction: delete the date's raw and
 quarantine rows, load every file (or quarantine it whole, or skip it as a duplicate
 delivery), write a load_log row per file, commit. A failure rolls back to the previous state.
+`load_partitions` does that for a range of dates, two at a time where that cannot change
+the outcome.
 """
 
 from __future__ import annotations
 
+import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -104,14 +108,113 @@ def load_partition(
 ) -> LoadReport:
     """Replace partition `day` of raw.<source>__<entity> with the files in its landing folder."""
     day = date.fromisoformat(day) if isinstance(day, str) else day
-    loaded_at = loaded_at or utc_now()
-    started_at = utc_now()
-    report = LoadReport(spec.source, spec.entity, day, load_id=str(uuid.uuid4()))
     ensure_tables(con, spec)
+    with _prepare_partition(spec, day, landing_dir) as partition:
+        return _write_partition(con, spec, partition, loaded_at or utc_now())
 
+
+def load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    days: list[date] | list[str],
+    landing_dir: Path,
+    loaded_at: datetime | None = None,
+    workers: int = 2,
+) -> list[LoadReport]:
+    """`load_partition` for every day, in order, two days at a time; one report per day.
+
+    Each day is still its own transaction, and the outcome is what loading the days one by
+    one in date order gives. The only way two days' loads can see each other is the
+    duplicate-delivery check (a file whose sha256 is loaded in another partition), so a day
+    waits for every earlier day still loading with which it shares a checksum (in the files
+    it is loading, or in the files that day's previous load holds); otherwise the two run
+    side by side, on two cursors, and both cores work. If a day fails, the days already
+    loading finish, no new day starts, and the first error is raised.
+    """
+    days = [date.fromisoformat(d) if isinstance(d, str) else d for d in days]
+    loaded_at = loaded_at or utc_now()
+    ensure_tables(con, spec)
+    if workers <= 1 or len(days) <= 1 or len(set(days)) < len(days):
+        return [load_partition(con, spec, day, landing_dir, loaded_at) for day in days]
+    gate = _DuplicateGate(spec)
+    reports: list[LoadReport | None] = [None] * len(days)
+    errors: list[BaseException] = []
+    pending = iter(range(len(days)))
+    lock = threading.Lock()
+
+    def work(cursor: duckdb.DuckDBPyConnection) -> None:
+        while True:
+            with lock:  # days are taken, and registered with the gate, in date order
+                index = next(pending, None)
+                if index is None or errors:
+                    return
+                ticket = gate.register(index, _loaded_checksums(cursor, spec, days[index]))
+            try:
+                with _prepare_partition(spec, days[index], landing_dir) as partition:
+                    gate.wait_turn(ticket, partition.checksums)
+                    reports[index] = _write_partition(cursor, spec, partition, loaded_at)
+            except BaseException as exc:  # re-raised below, after the other worker stops
+                errors.append(exc)
+            finally:
+                gate.done(ticket)
+
+    cursors = [con.cursor() for _ in range(workers)]
+    threads = [threading.Thread(target=work, args=(cursor,)) for cursor in cursors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for cursor in cursors:
+        cursor.close()
+    if errors:
+        raise errors[0]
+    return [report for report in reports if report is not None]
+
+
+@dataclass
+class _Partition:
+    """One date's landing files, read and checked, ready to load."""
+
+    day: date
+    folder: Path
+    prepared: list[PreparedFile]
+    workdir: tempfile.TemporaryDirectory[str] | None
+
+    @property
+    def checksums(self) -> set[str]:
+        """The files that could be duplicate deliveries (those with records)."""
+        return {f.checksum for f in self.prepared if f.has_records}
+
+    def __enter__(self) -> _Partition:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+
+
+def _prepare_partition(spec: SourceSpec, day: date, landing_dir: Path) -> _Partition:
     folder = landing_dir / spec.source / day.isoformat()
     paths = sorted(folder.glob(spec.glob)) if folder.is_dir() else []
     if not paths:
+        return _Partition(day, folder, [], None)
+    workdir = new_workdir()
+    try:
+        prepared = [prepare_file(p, landing_dir, spec, Path(workdir.name)) for p in paths]
+    except BaseException:
+        workdir.cleanup()
+        raise
+    return _Partition(day, folder, prepared, workdir)
+
+
+def _write_partition(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, partition: _Partition, loaded_at: datetime
+) -> LoadReport:
+    """The transaction: replace the partition's rows with its prepared files."""
+    day = partition.day
+    started_at = utc_now()
+    report = LoadReport(spec.source, spec.entity, day, load_id=str(uuid.uuid4()))
+    if not partition.prepared:
         # Nothing delivered: leave the partition as it is and say so.
         report.problem = (
             f"no export file for {spec.source} on {day}: expected "
@@ -124,52 +227,110 @@ def load_partition(
         write_load_log(con, spec, day, report.load_id, started_at, loaded_at, missing)
         return report
 
-    with new_workdir() as workdir:
-        prepared = [prepare_file(p, landing_dir, spec, Path(workdir)) for p in paths]
-        con.execute("begin transaction")
-        try:
-            con.execute(f"delete from {spec.table} where _partition_date = ?", [day])
-            con.execute(
-                "delete from audit.quarantine where source = ? and partition_date = ?",
-                [spec.source, day],
-            )
-            seen: dict[str, str] = {}
-            for file in prepared:
-                t0 = time.perf_counter()
-                # a snapshot may repeat yesterday's bytes: only a re-delivery within the
-                # same date is a duplicate for it; a file without records duplicates nothing
-                original = None
-                if file.has_records:
-                    original = seen.get(file.checksum) or (
-                        None if spec.snapshot else loaded_elsewhere(con, spec, file.checksum, day)
-                    )
-                if original:
-                    result = FileReport(
-                        file.rel,
-                        file.checksum,
-                        file.size,
-                        0,
-                        0,
-                        0,
-                        "duplicate",
-                        f"same content (sha256) as {original}, already loaded; skipped "
-                        "(a skipped file counts as 0 rows read)",
-                        0.0,
-                        duplicate_of=original,
-                    )
-                elif file.problem:
-                    result = _reject(con, spec, day, file, report.load_id, loaded_at)
-                else:
-                    result = _load(con, spec, day, file, report.load_id, loaded_at)
-                    seen[file.checksum] = file.rel
-                result.duration_s = time.perf_counter() - t0
-                write_load_log(con, spec, day, report.load_id, started_at, loaded_at, result)
-                report.files.append(result)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {spec.table} where _partition_date = ?", [day])
+        con.execute(
+            "delete from audit.quarantine where source = ? and partition_date = ?",
+            [spec.source, day],
+        )
+        seen: dict[str, str] = {}
+        for file in partition.prepared:
+            t0 = time.perf_counter()
+            # a snapshot may repeat yesterday's bytes: only a re-delivery within the
+            # same date is a duplicate for it; a file without records duplicates nothing
+            original = None
+            if file.has_records:
+                original = seen.get(file.checksum) or (
+                    None if spec.snapshot else loaded_elsewhere(con, spec, file.checksum, day)
+                )
+            if original:
+                result = FileReport(
+                    file.rel,
+                    file.checksum,
+                    file.size,
+                    0,
+                    0,
+                    0,
+                    "duplicate",
+                    f"same content (sha256) as {original}, already loaded; skipped "
+                    "(a skipped file counts as 0 rows read)",
+                    0.0,
+                    duplicate_of=original,
+                )
+            elif file.problem:
+                result = _reject(con, spec, day, file, report.load_id, loaded_at)
+            else:
+                result = _load(con, spec, day, file, report.load_id, loaded_at)
+                seen[file.checksum] = file.rel
+            result.duration_s = time.perf_counter() - t0
+            write_load_log(con, spec, day, report.load_id, started_at, loaded_at, result)
+            report.files.append(result)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
     return report
+
+
+def _loaded_checksums(con: duckdb.DuckDBPyConnection, spec: SourceSpec, day: date) -> set[str]:
+    """Checksums of the files the partition's latest load put in raw."""
+    rows = con.execute(
+        """
+        with latest as (
+            select arg_max(load_id, started_at) as load_id from audit.load_log
+            where source = ? and partition_date = ? and status <> 'missing'
+        )
+        select checksum from audit.load_log join latest using (load_id)
+        where status = 'loaded'
+        """,
+        [spec.source, day],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+@dataclass
+class _Ticket:
+    index: int  # position in date order
+    old: set[str]  # checksums the day's previous load holds
+    new: set[str] | None = None  # checksums of the files being loaded (None: not read yet)
+    finished: bool = False
+
+
+class _DuplicateGate:
+    """Lets a day load only beside earlier days whose duplicate checks it cannot affect."""
+
+    def __init__(self, spec: SourceSpec) -> None:
+        self.snapshot = spec.snapshot  # no duplicates across dates for snapshots
+        self.tickets: list[_Ticket] = []
+        self.changed = threading.Condition()
+
+    def register(self, index: int, old: set[str]) -> _Ticket:
+        with self.changed:
+            ticket = _Ticket(index, old)
+            self.tickets.append(ticket)
+            return ticket
+
+    def wait_turn(self, ticket: _Ticket, new: set[str]) -> None:
+        with self.changed:
+            ticket.new = new
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: not any(self._blocks(q, ticket) for q in self.tickets))
+
+    def done(self, ticket: _Ticket) -> None:
+        with self.changed:
+            ticket.finished = True
+            self.changed.notify_all()
+
+    def _blocks(self, earlier: _Ticket, ticket: _Ticket) -> bool:
+        if earlier.index >= ticket.index or earlier.finished:
+            return False
+        if earlier.new is None:
+            return True  # not read yet: its checksums are unknown
+        if self.snapshot:
+            return False
+        assert ticket.new is not None
+        return bool(ticket.new & (earlier.new | earlier.old) or earlier.new & ticket.old)
 
 
 def _quarantine_insert(spec: SourceSpec, file: PreparedFile) -> str:

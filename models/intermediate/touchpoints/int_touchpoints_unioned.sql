@@ -429,8 +429,13 @@ unioned as (
 )
 
 select
-    -- ids
-    {{ surrogate_key(['source', 'touchpoint_type', 'record_id']) }} as touchpoint_id,
+    -- ids: a contact's type follows its reason, which a later version of the ticket may
+    -- change, so the id names the ticket, not the type
+    {{ surrogate_key([
+        'source',
+        "case when source = 'service' then 'contact' else touchpoint_type end",
+        'record_id',
+    ]) }} as touchpoint_id,
     source,
     touchpoint_type,
     record_id,

@@ -398,11 +398,16 @@ def _json_parsed_sql(
 ) -> str:
     """`_source_line`, `_raw` and `s`: the line as the structure, null unless valid JSON.
 
-    json_valid first: try() would re-run every vector holding a broken line row by row.
+    `s` is `try(json_transform(_raw, ...))`, evaluated so that try() seldom meets a broken
+    line (it re-runs the whole vector row by row when it does): a line shaped `{...}` is
+    parsed straight away, any other only if json_valid says it parses (a truncated line,
+    the usual breakage, is not shaped `{...}`).
     """
     parse = f"try(json_transform(_raw, {sql_str(json.dumps(structure))}))"
     return f"""
-        select _source_line, _raw, case when json_valid(_raw) then {parse} end as s
+        select _source_line, _raw,
+               case when starts_with(_raw, '{{') and ends_with(_raw, '}}') then {parse}
+                    when json_valid(_raw) then {parse} end as s
         from ({lines_sql(prepared, spec, only)})
     """
 

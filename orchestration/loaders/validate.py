@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orchestration.loaders.readers import PreparedFile, sql_str, text_sql
+from orchestration.loaders.readers import TRIMMED_SPACES, PreparedFile, sql_str, text_sql
 from orchestration.loaders.spec import SourceSpec
 
 DELIVERY_TZ = ZoneInfo("Europe/Amsterdam")
@@ -24,6 +24,15 @@ def future_limit(day: date) -> datetime:
     """
     local_end = datetime.combine(day + timedelta(days=1 + FUTURE_DAYS), datetime.min.time())
     return local_end.replace(tzinfo=DELIVERY_TZ).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _blank(text_col: str) -> str:
+    """SQL: `nullif(trim(t), '') is null` (t is never ''), trimming only a value that starts
+    with a space: trim copies every string it sees."""
+    return (
+        f"({text_col} is null or (list_contains([{TRIMMED_SPACES}], unicode({text_col})) "
+        f"and trim({text_col}) = ''))"
+    )
 
 
 def _quoted(text_col: str) -> str:
@@ -54,17 +63,10 @@ def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date, only: str | 
     checks: list[tuple[str, str]] = [("_error is not null", "_error")]
     for fld in spec.fields:
         if fld.key:
-            checks.append(
-                (f"nullif(trim({names[fld.name]}), '') is null", sql_str(f"missing key {fld.name}"))
-            )
+            checks.append((_blank(names[fld.name]), sql_str(f"missing key {fld.name}")))
     for fld in spec.fields:
         if fld.required and not fld.key:
-            checks.append(
-                (
-                    f"nullif(trim({names[fld.name]}), '') is null",
-                    sql_str(f"missing value in {fld.name}"),
-                )
-            )
+            checks.append((_blank(names[fld.name]), sql_str(f"missing value in {fld.name}")))
     for fld in spec.fields:
         if fld.parser.label:
             t = names[fld.name]

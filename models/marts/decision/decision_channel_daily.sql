@@ -1,0 +1,115 @@
+-- Purchases per day and channel (web, app, social, store): orders, gross revenue, units,
+-- the value returned and net revenue (a return is booked against the order it returns: the
+-- order's channel and day, whatever channel it came back through and whenever), AOV; and for
+-- web and app the GA4 purchase funnel: sessions with a purchase (session conversion rate),
+-- users who purchased (user conversion rate), and cart and checkout abandonment. Counts and
+-- sums are additive; `users` and `purchasing_users` (distinct visitors) are not.
+with
+
+orders as (
+
+    select
+        order_date as date_day,
+        channel,
+        count(*) as orders,
+        sum(gross_revenue) as gross_revenue,
+        sum(units) as units,
+        sum(returned_value) as returned_value,
+        sum(net_revenue) as net_revenue
+    from {{ ref('fct_orders') }}
+    group by order_date, channel
+
+),
+
+sessions as (
+
+    select
+        session_start_date as date_day,
+        channel,
+        count(*) as sessions,
+        sum(case when purchase_count > 0 then 1 else 0 end) as purchase_sessions,
+        sum(case when add_to_cart_count > 0 then 1 else 0 end) as cart_sessions,
+        sum(case when begin_checkout_count > 0 then 1 else 0 end) as checkout_sessions,
+        count(distinct visitor_hash) as users,  -- noqa: RF04
+        count(distinct case when purchase_count > 0 then visitor_hash end) as purchasing_users
+    from {{ ref('fct_web_sessions') }}
+    group by session_start_date, channel
+
+),
+
+channel_days as (
+
+    select
+        date_day,
+        channel
+    from orders
+    union
+    select
+        date_day,
+        channel
+    from sessions
+
+),
+
+joined as (
+
+    select
+        channel_days.date_day,
+        channel_days.channel,
+        coalesce(orders.orders, 0) as orders,
+        coalesce(orders.gross_revenue, 0) as gross_revenue,
+        coalesce(orders.units, 0) as units,
+        coalesce(orders.returned_value, 0) as returned_value,
+        coalesce(orders.net_revenue, 0) as net_revenue,
+        coalesce(sessions.sessions, 0) as sessions,
+        coalesce(sessions.purchase_sessions, 0) as purchase_sessions,
+        coalesce(sessions.cart_sessions, 0) as cart_sessions,
+        coalesce(sessions.checkout_sessions, 0) as checkout_sessions,
+        coalesce(sessions.users, 0) as users,  -- noqa: RF04
+        coalesce(sessions.purchasing_users, 0) as purchasing_users
+    from channel_days
+    left join orders
+        on
+            channel_days.date_day = orders.date_day
+            and channel_days.channel = orders.channel
+    left join sessions
+        on
+            channel_days.date_day = sessions.date_day
+            and channel_days.channel = sessions.channel
+
+)
+
+select
+    -- ids
+    {{ surrogate_key(['date_day', 'channel']) }} as channel_day_id,
+    date_day,
+    channel,
+
+    -- orders (additive)
+    cast(orders as {{ dbt.type_bigint() }}) as orders,
+    cast(gross_revenue as decimal(18, 2)) as gross_revenue,
+    cast(units as {{ dbt.type_bigint() }}) as units,
+    cast(returned_value as decimal(18, 2)) as returned_value,
+    cast(net_revenue as decimal(18, 2)) as net_revenue,
+
+    -- web and app sessions (additive)
+    cast(sessions as {{ dbt.type_bigint() }}) as sessions,
+    cast(purchase_sessions as {{ dbt.type_bigint() }}) as purchase_sessions,
+    cast(cart_sessions as {{ dbt.type_bigint() }}) as cart_sessions,
+    cast(checkout_sessions as {{ dbt.type_bigint() }}) as checkout_sessions,
+
+    -- distinct visitors (not additive over days)
+    cast(users as {{ dbt.type_bigint() }}) as users,  -- noqa: RF04
+    cast(purchasing_users as {{ dbt.type_bigint() }}) as purchasing_users,
+
+    -- ratios of the parts above
+    cast(net_revenue as {{ type_double() }}) / nullif(orders, 0) as aov,
+    cast(purchase_sessions as {{ type_double() }}) / nullif(sessions, 0)
+        as conversion_rate_session,
+    cast(purchasing_users as {{ type_double() }}) / nullif(users, 0) as conversion_rate_user,
+    1 - cast(purchase_sessions as {{ type_double() }}) / nullif(cart_sessions, 0)
+        as cart_abandonment_rate,
+    1 - cast(purchase_sessions as {{ type_double() }}) / nullif(checkout_sessions, 0)
+        as checkout_abandonment_rate
+
+from joined

@@ -1,0 +1,77 @@
+-- Purchases per day over all channels: the sums of decision_channel_daily with the ratios
+-- recomputed from the summed parts (never an average of the channels' ratios), and the
+-- day's distinct users and purchasing users (not sums of the channels').
+with
+
+channels as (
+
+    select
+        date_day,
+        sum(orders) as orders,
+        sum(gross_revenue) as gross_revenue,
+        sum(units) as units,
+        sum(returned_value) as returned_value,
+        sum(net_revenue) as net_revenue,
+        sum(sessions) as sessions,
+        sum(purchase_sessions) as purchase_sessions,
+        sum(cart_sessions) as cart_sessions,
+        sum(checkout_sessions) as checkout_sessions
+    from {{ ref('decision_channel_daily') }}
+    group by date_day
+
+),
+
+users as (
+
+    select
+        session_start_date as date_day,
+        count(distinct visitor_hash) as users,  -- noqa: RF04
+        count(distinct case when purchase_count > 0 then visitor_hash end) as purchasing_users
+    from {{ ref('fct_web_sessions') }}
+    group by session_start_date
+
+),
+
+joined as (
+
+    select
+        channels.*,
+        coalesce(users.users, 0) as users,  -- noqa: RF04
+        coalesce(users.purchasing_users, 0) as purchasing_users
+    from channels
+    left join users on channels.date_day = users.date_day
+
+)
+
+select
+    -- ids
+    date_day,
+
+    -- orders (additive)
+    cast(orders as {{ dbt.type_bigint() }}) as orders,
+    cast(gross_revenue as decimal(18, 2)) as gross_revenue,
+    cast(units as {{ dbt.type_bigint() }}) as units,
+    cast(returned_value as decimal(18, 2)) as returned_value,
+    cast(net_revenue as decimal(18, 2)) as net_revenue,
+
+    -- web and app sessions (additive)
+    cast(sessions as {{ dbt.type_bigint() }}) as sessions,
+    cast(purchase_sessions as {{ dbt.type_bigint() }}) as purchase_sessions,
+    cast(cart_sessions as {{ dbt.type_bigint() }}) as cart_sessions,
+    cast(checkout_sessions as {{ dbt.type_bigint() }}) as checkout_sessions,
+
+    -- distinct visitors of the day (not additive over days)
+    cast(users as {{ dbt.type_bigint() }}) as users,  -- noqa: RF04
+    cast(purchasing_users as {{ dbt.type_bigint() }}) as purchasing_users,
+
+    -- ratios of the parts above
+    cast(net_revenue as {{ type_double() }}) / nullif(orders, 0) as aov,
+    cast(purchase_sessions as {{ type_double() }}) / nullif(sessions, 0)
+        as conversion_rate_session,
+    cast(purchasing_users as {{ type_double() }}) / nullif(users, 0) as conversion_rate_user,
+    1 - cast(purchase_sessions as {{ type_double() }}) / nullif(cart_sessions, 0)
+        as cart_abandonment_rate,
+    1 - cast(purchase_sessions as {{ type_double() }}) / nullif(checkout_sessions, 0)
+        as checkout_abandonment_rate
+
+from joined

@@ -43,29 +43,50 @@ def _manifest() -> dict:
     return json.loads(Path(ensure_manifest(dbt_project)).read_text())
 
 
-def kpi_rows(manifest: dict) -> dict[str, list[dict[str, str]]]:
-    """Folder -> rows, one per KPI column of a public mart."""
-    rows: dict[str, list[dict[str, str]]] = {}
+def kpi_records(manifest: dict) -> list[dict[str, str]]:
+    """Every KPI column of a public mart: folder, model, column and its meta.kpi fields."""
+    records = []
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or node.get("access") != "public":
             continue
-        folder = node["fqn"][2] if len(node["fqn"]) > 3 and node["fqn"][1] == "marts" else "other"
+        fqn = node["fqn"]
+        folder = fqn[2] if len(fqn) > 3 and fqn[1] == "marts" else "other"
         grain = (node.get("meta") or node.get("config", {}).get("meta") or {}).get("grain", "")
         for column in node["columns"].values():
             kpi = (column.get("meta") or {}).get("kpi")
             if not kpi:
                 continue
-            rows.setdefault(folder, []).append(
+            records.append(
                 {
+                    "folder": folder,
+                    "model": node["name"],
+                    "column": column["name"],
                     "kpi": kpi.get("name", column["name"]),
                     "formula": kpi.get("formula", ""),
                     "grain": grain,
-                    "where": f"`{node['name']}.{column['name']}`",
-                    "sources": ", ".join(f"`{s}`" for s in kpi.get("sources", [])),
+                    "sources": ", ".join(kpi.get("sources", [])),
                     "standard": kpi.get("standard", "ours"),
-                    "metric": f"`{kpi['metric']}`" if kpi.get("metric") else "",
+                    "metric": kpi.get("metric", "") or "",
                 }
             )
+    return sorted(records, key=lambda r: (r["folder"], r["model"], r["column"]))
+
+
+def kpi_rows(manifest: dict) -> dict[str, list[dict[str, str]]]:
+    """Folder -> rows for the Markdown catalogue."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    for r in kpi_records(manifest):
+        rows.setdefault(r["folder"], []).append(
+            {
+                "kpi": r["kpi"],
+                "formula": r["formula"],
+                "grain": r["grain"],
+                "where": f"`{r['model']}.{r['column']}`",
+                "sources": ", ".join(f"`{s}`" for s in r["sources"].split(", ") if s),
+                "standard": r["standard"],
+                "metric": f"`{r['metric']}`" if r["metric"] else "",
+            }
+        )
     return rows
 
 

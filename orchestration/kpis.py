@@ -1,7 +1,9 @@
-"""`omnikpi kpis`: print KPI tables from the serving database (read-only).
+"""`omnikpi kpis`: print KPIs from the serving database (read-only).
 
-KPI marts are found by their dbt folder: `models/marts/<phase>/` is recorded by the publish
-step in `meta.published_tables.phase`, so a new mart shows up here without code changes.
+Per journey phase (and lifecycle, cross-channel) the totals mart `<phase>_daily` (else
+`<phase>_monthly`) for the chosen or latest date, as KPI | value | formula: names and formulas
+come from `meta.kpis`, which publishing writes from the dbt YAML. Marts are found by their dbt
+folder (`meta.published_tables.folder`), so a new mart shows up without code changes.
 """
 
 from __future__ import annotations
@@ -72,10 +74,66 @@ def _table(
     return table, total
 
 
+SECTIONS = (*JOURNEY_PHASES, "lifecycle", "cross_channel")
+
+
+def _summary_table(tables: list[str], section: str) -> str | None:
+    """The section's day totals (`<section>_daily`), else its monthly totals, else None."""
+    for candidate in (f"{section}_daily", f"{section}_monthly"):
+        if candidate in tables:
+            return candidate
+    return None
+
+
+def _kpi_summary(
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, day: date | None
+) -> Table | None:
+    """One row of a totals table, transposed: KPI | value | formula (from meta.kpis)."""
+    columns = [
+        (r[0], r[1])
+        for r in con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where schema_name = ? and table_name = ? order by column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+    date_col = _date_column(columns)
+    relation = f'"{schema}"."{name}"'
+    if date_col is None:
+        return None
+    shown = day or con.execute(f'select max("{date_col}") from {relation}').fetchone()[0]
+    row = con.execute(
+        f'select * from {relation} where "{date_col}" <= ? order by "{date_col}" desc limit 1',
+        [shown],
+    ).fetchone()
+    if row is None:
+        return None
+    values = dict(zip([c for c, _ in columns], row, strict=True))
+    definitions = {
+        column: (kpi, formula)
+        for column, kpi, formula in con.execute(
+            'select "column", kpi, formula from meta.kpis where model = ?', [name]
+        ).fetchall()
+    }
+    table = Table(
+        title=f"{schema}.{name}, {date_col} = {values[date_col]}",
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    table.add_column("formula", style="dim")
+    for column, _ in columns:
+        if column in definitions:
+            kpi, formula = definitions[column]
+            table.add_row(kpi, _format(values[column]), formula)
+    return table if table.row_count else None
+
+
 def print_kpis(
     console: Console, cfg: Settings | None = None, phase: str | None = None, day: date | None = None
 ) -> None:
-    """Per journey phase, every KPI mart as a table; say so when a phase has none yet."""
+    """Per journey phase (and lifecycle, cross-channel): the day's KPI totals as a table."""
     cfg = cfg or settings()
     if not cfg.serving_db.exists():
         raise KpiError(f"no serving database at {cfg.serving_db}: run `omnikpi refresh` first")
@@ -84,34 +142,34 @@ def print_kpis(
             "select published_at, min_date, max_date, git_commit from meta.published"
         ).fetchone()
         marts = con.execute(
-            "select schema_name, table_name, folder, phase from meta.published_tables "
+            "select schema_name, table_name, folder, row_count from meta.published_tables "
             "order by folder, table_name"
         ).fetchall()
         folders = sorted({m[2] for m in marts if m[2]})
-        if phase and phase not in JOURNEY_PHASES and phase not in folders:
-            known = ", ".join(dict.fromkeys([*JOURNEY_PHASES, *folders]))
+        if phase and phase not in SECTIONS and phase not in folders:
+            known = ", ".join(dict.fromkeys([*SECTIONS, *folders]))
             raise KpiError(f"unknown phase {phase!r}; one of: {known}")
         at, first, last, commit = published
         console.print(
             f"[bold]omnikpi KPIs[/] from {cfg.serving_db} (published {at:%Y-%m-%d %H:%M} UTC, "
             f"window {first}..{last}, commit {(commit or '?')[:8]})"
         )
-        phases = [phase] if phase else list(JOURNEY_PHASES)
-        shown_any = False
-        for name in phases:
-            tables = [(s, t) for s, t, folder, _ in marts if folder == name]
-            console.rule(f"[bold]{name}")
+        for section in [phase] if phase else SECTIONS:
+            tables = {t: (s, n) for s, t, folder, n in marts if folder == section}
+            console.rule(f"[bold]{section.replace('_', ' ')}")
             if not tables:
-                console.print(f"no KPI marts for phase {name!r} yet (models/marts/{name}/)")
+                console.print(f"no KPI marts for {section!r} yet (models/marts/{section}/)")
                 continue
-            for schema, table_name in tables:
-                console.print(_table(con, schema, table_name, day)[0])
-                shown_any = True
-        if not phase and not shown_any:
-            # Until the phase marts exist, show what is published (e.g. marts/core).
-            console.rule("[bold]published marts")
-            for schema, table_name, _, _ in marts:
-                console.print(_table(con, schema, table_name, day)[0])
+            summary = _summary_table(list(tables), section)
+            shown = _kpi_summary(con, tables[summary][0], summary, day) if summary else None
+            if shown is not None:
+                console.print(shown)
+            elif phase:  # asked for one section without totals: show its tables as they are
+                for table_name, (schema, _) in tables.items():
+                    console.print(_table(con, schema, table_name, day)[0])
+            others = [f"{t} ({n:,} rows)" for t, (_, n) in tables.items() if t != summary]
+            if others:
+                console.print("[dim]more: " + ", ".join(others) + "[/]")
 
 
 def kpis_command(args: argparse.Namespace) -> int:

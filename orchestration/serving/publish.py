@@ -81,6 +81,26 @@ def _columns(con: Any, model: PublicModel) -> list[tuple[str, str]]:
     ]
 
 
+def _publish_kpi_definitions(con: Any, manifest: Mapping[str, Any]) -> None:
+    """meta.kpis: what each KPI column means (name, formula, grain, standard), from the YAML,
+    so BI users and `omnikpi kpis` read the definitions next to the numbers."""
+    from orchestration.kpi_catalogue import kpi_records
+
+    fields = ("folder", "model", "column", "kpi", "formula", "grain", "sources", "standard",
+              "metric")  # fmt: skip
+    con.execute(
+        f"create table {SERVING_ALIAS}.meta.kpis ("
+        + ", ".join(f'"{f}" varchar' for f in fields)
+        + ")"
+    )
+    records = kpi_records(dict(manifest))
+    if records:
+        con.executemany(
+            f"insert into {SERVING_ALIAS}.meta.kpis values ({', '.join('?' for _ in fields)})",
+            [tuple(r[f] for f in fields) for r in records],
+        )
+
+
 def publish(
     manifest: Mapping[str, Any],
     *,
@@ -160,6 +180,7 @@ def publish(
                 for m in models
             ],
         )
+        _publish_kpi_definitions(con, manifest)
         con.execute(f"detach {SERVING_ALIAS}")  # checkpoints: the file is complete on disk
     except BaseException:
         con.close()

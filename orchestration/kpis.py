@@ -167,6 +167,7 @@ def print_kpis(
             elif phase:  # asked for one section without totals: show its tables as they are
                 for table_name, (schema, _) in tables.items():
                     console.print(_table(con, schema, table_name, day)[0])
+                continue
             else:  # no totals mart: its smallest table, as it is (e.g. stage transitions)
                 summary = min(tables, key=lambda t: (tables[t][1], t))
                 console.print(_table(con, tables[summary][0], summary, day)[0])

@@ -51,6 +51,16 @@ purchase_gaps as (
 
 ),
 
+first_purchases as (
+
+    select
+        customer_key,
+        min(purchase_date) as first_purchase_date
+    from purchase_days
+    group by customer_key
+
+),
+
 known as (
 
     -- known from the first sighting of an identifier (or the first purchase, if earlier)
@@ -61,13 +71,7 @@ known as (
             coalesce(first_purchases.first_purchase_date, customers.first_seen_date)
         ) as known_since
     from customers
-    full outer join (
-        select
-            customer_key,
-            min(purchase_date) as first_purchase_date
-        from purchase_days
-        group by customer_key
-    ) as first_purchases on customers.customer_key = first_purchases.customer_key
+    full outer join first_purchases on customers.customer_key = first_purchases.customer_key
 
 ),
 
@@ -77,6 +81,15 @@ observation as (
         min(order_date) as first_date,
         max(order_date) as end_date
     from orders
+
+),
+
+spine_months as (
+
+    select distinct cast({{ dbt.date_trunc('month', 'spine.date_day') }} as date) as month_start
+    from {{ ref('metricflow_time_spine') }} as spine
+    cross join observation
+    where spine.date_day between observation.first_date and observation.end_date
 
 ),
 
@@ -91,12 +104,7 @@ months as (
             ),
             observation.end_date
         ) as as_of_date
-    from (
-        select distinct cast({{ dbt.date_trunc('month', 'spine.date_day') }} as date) as month_start
-        from {{ ref('metricflow_time_spine') }} as spine
-        cross join observation
-        where spine.date_day between observation.first_date and observation.end_date
-    ) as spine_months
+    from spine_months
     cross join observation
 
 ),
@@ -119,9 +127,9 @@ history as (
         customer_months.month_start,
         customer_months.as_of_date,
         count(purchase_gaps.purchase_date) as purchase_days_to_date,
-        count(purchase_gaps.purchase_date)
-            filter (where purchase_gaps.purchase_date >= customer_months.month_start)
-            as purchase_days_in_month,
+        count(purchase_gaps.purchase_date) filter (
+            where purchase_gaps.purchase_date >= customer_months.month_start
+        ) as purchase_days_in_month,
         min(purchase_gaps.purchase_date) as first_purchase_date,
         max(purchase_gaps.purchase_date) as last_purchase_date,
         percentile_cont(0.5) within group (order by purchase_gaps.days_since_previous)
@@ -130,7 +138,7 @@ history as (
     left join purchase_gaps
         on
             customer_months.customer_key = purchase_gaps.customer_key
-            and purchase_gaps.purchase_date <= customer_months.as_of_date
+            and customer_months.as_of_date >= purchase_gaps.purchase_date
     group by customer_months.customer_key, customer_months.month_start, customer_months.as_of_date
 
 ),
@@ -166,7 +174,7 @@ staged as (
             when days_since_first_purchase <= {{ var('lifecycle_experimentation_days') }}
                 then 'experimentation'
             else 'retention_risk'
-        end as stage
+        end as lifecycle_stage
     from measured
 
 ),
@@ -175,7 +183,8 @@ sequenced as (
 
     select
         *,
-        lag(stage) over (partition by customer_key order by month_start) as previous_stage
+        lag(lifecycle_stage) over (partition by customer_key order by month_start)
+            as previous_stage
     from staged
 
 )
@@ -188,7 +197,7 @@ select
     as_of_date,
 
     -- stage
-    stage,
+    lifecycle_stage,
     previous_stage,
     coalesce(previous_stage = 'recovery' and purchase_days_in_month > 0, false) as is_win_back,
 

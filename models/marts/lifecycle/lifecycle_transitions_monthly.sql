@@ -11,15 +11,15 @@ customer_months as (
 
 select
     -- grain
-    {{ surrogate_key(['month_start', "coalesce(previous_stage, 'new')", 'stage']) }}
+    {{ surrogate_key(['month_start', "coalesce(previous_stage, 'new')", 'lifecycle_stage']) }}
         as stage_transition_id,
     month_start,
     coalesce(previous_stage, 'new') as from_stage,
-    stage as to_stage,
+    lifecycle_stage as to_stage,
 
     -- customers
     count(*) as customers,
     count(*) filter (where is_win_back) as win_backs
 
 from customer_months
-group by month_start, coalesce(previous_stage, 'new'), stage
+group by month_start, coalesce(previous_stage, 'new'), lifecycle_stage

@@ -3,6 +3,10 @@
 -- Purchases are a customer's orders in every channel, summed per local day (net revenue:
 -- after returns); the observation runs from the first to the last day with orders in the
 -- warehouse. Anonymous receipts belong to no customer.
+{%- set observed_days = (
+    '(' ~ dbt.datediff('observation.first_date', 'observation.end_date', 'day') ~ ' + 1)'
+) %}
+
 with
 
 orders as (
@@ -81,7 +85,7 @@ select
     cast(
         customers.net_revenue
         * ({{ var('clv_horizon_months') }} * 365.25 / 12)
-        / ({{ dbt.datediff('observation.first_date', 'observation.end_date', 'day') }} + 1)
+        / {{ observed_days }}
         as decimal(18, 2)
     ) as clv_12m
 

@@ -23,7 +23,7 @@ select
 
     -- returned (in any channel)
     count(*) filter (where return_count > 0) as returned_orders,
-    cast(sum(return_count) as {{ dbt.type_bigint() }}) as returns,
+    cast(sum(return_count) as {{ dbt.type_bigint() }}) as return_count,
     cast(sum(returned_units) as {{ dbt.type_bigint() }}) as returned_units,
     cast(sum(returned_value) as decimal(18, 2)) as returned_value,
 

@@ -86,11 +86,22 @@ def _line_reader_fits(data: bytes) -> bool:
 
     Its delimiter must be absent, and line ends must be all `\\n` or all `\\r\\n`: the
     reader treats a lone `\\r` as a line end, and it drops the CR of a CRLF (we strip it).
+    Every line must also fit its maximum line size (`max_line_size`).
     """
     if LINE_READER_DELIMITER.encode() in data:
         return False
     crs = data.count(b"\r")
-    return crs == 0 or crs == data.count(b"\r\n") == data.count(b"\n")
+    if crs and not crs == data.count(b"\r\n") == data.count(b"\n"):
+        return False
+    if max_line_size(len(data)) < 2 * len(data) + 1:  # a huge file: measure its lines
+        return 2 * max(map(len, data.split(b"\n"))) + 1 <= max_line_size(len(data))
+    return True
+
+
+def max_line_size(size: int) -> int:
+    """The line reader's `max_line_size` (DuckDB sizes its buffer by it): no line is longer
+    than the file, twice that once Latin-1 is decoded, within 2 MB and 256 MB."""
+    return min(max(2 * size + 1, 2_097_152), 268_435_456)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -250,15 +261,14 @@ def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None)
     first = 2 if spec.format == "csv" else 1
     path = sql_str(str(prepared.text_path))
     if prepared.line_reader:
-        # Empty lines come back as null, a BOM at the start is dropped (we drop it too). No
-        # line is longer than the file (twice that once Latin-1 is decoded).
+        # Empty lines come back as null, a BOM at the start is dropped (we drop it too).
         numbered = f"""
             select row_number() over () as _source_line, _line
             from read_csv({path}, columns = {{'_line': 'varchar'}}, header = false,
                           auto_detect = false, delim = '{LINE_READER_DELIMITER}', quote = '',
                           escape = '', comment = '', encoding = '{prepared.encoding}',
                           strict_mode = true,
-                          max_line_size = {max(2 * prepared.size + 1, 2_097_152)},
+                          max_line_size = {max_line_size(prepared.size)},
                           parallel = false)
         """
     else:

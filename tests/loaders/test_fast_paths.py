@@ -188,3 +188,21 @@ def test_latin1_c1_bytes_are_read_the_python_way(deliver, load, con) -> None:
     assert con.execute("select description from raw.pos__receipt_lines").fetchall() == [
         ("Prijs \x80 5",)
     ]
+
+
+def test_a_line_longer_than_the_readers_limit_takes_the_text_splitter(monkeypatch) -> None:
+    monkeypatch.setattr(readers, "max_line_size", lambda size: 21)  # as if the file were huge
+    assert readers._line_reader_fits(b"0123456789\nabc\n")
+    assert not readers._line_reader_fits(b"0123456789a\nabc\n")
+
+
+def test_the_line_reader_numbers_lines_in_one_ordered_pipeline(deliver, con) -> None:
+    # row_number() over () gives file order only as a streaming window over a scan that is
+    # not split across threads; if a DuckDB upgrade plans it otherwise, this fails
+    path = deliver("email", [ex.email_row(i) for i in range(3)])
+    prepared = readers.prepare_file(path, path.parents[2], SOURCES["email"], path.parent)
+    assert prepared.line_reader
+    sql = readers.lines_sql(prepared, SOURCES["email"])
+    assert "parallel = false" in sql
+    plan = con.execute(f"explain {sql}").fetchall()[0][1]
+    assert "STREAMING_WINDOW" in plan.upper().replace(" ", "_")

@@ -24,9 +24,17 @@ values computed here, independently, from the simulator's truth files
 
 from __future__ import annotations
 
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
+import pyarrow as pa
 import pytest
 
+from orchestration.config import PROJECT_DIR
 from tests.warehouse.conftest import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -82,27 +90,23 @@ def _truth(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
     )
 
 
-def _linkable_clusters(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
-    """Clusters of identifiers the exports showed together, shared values left out
-    (union-find in Python, independent of the warehouse's SQL); `customer_cluster` holds the
-    clusters with a person identifier, the ones the warehouse can make a customer of."""
-    con.execute(
-        f"create or replace temp table truth_ids as "
-        f"select * from read_parquet('{wh.truth_file('identifiers.parquet')}')"
-    )
-    con.execute(
-        "create or replace temp table shared_ids as "
-        "select identifier_type || ':' || identifier_value as id from truth_ids "
-        "group by all having count(distinct person) > 1"
-    )
-    edges = con.execute(
-        f"""
-        select type_a || ':' || value_a, type_b || ':' || value_b
-        from read_parquet('{wh.truth_file("identity_links.parquet")}')
-        where type_a || ':' || value_a not in (select id from shared_ids)
-          and type_b || ':' || value_b not in (select id from shared_ids)
-        """
-    ).fetchall()
+def _union_find(wh: Warehouse) -> pa.Table:
+    """Clusters of identifiers the exports showed together, shared values left out: plain
+    union-find in Python over the truth's links, independent of the warehouse's SQL."""
+    with duckdb.connect() as truth:
+        edges = truth.execute(
+            f"""
+            with shared as (
+                select identifier_type || ':' || identifier_value as id
+                from read_parquet('{wh.truth_file("identifiers.parquet")}')
+                group by all having count(distinct person) > 1
+            )
+            select type_a || ':' || value_a, type_b || ':' || value_b
+            from read_parquet('{wh.truth_file("identity_links.parquet")}')
+            where type_a || ':' || value_a not in (select id from shared)
+              and type_b || ':' || value_b not in (select id from shared)
+            """
+        ).fetchall()
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -116,8 +120,25 @@ def _linkable_clusters(con: duckdb.DuckDBPyConnection, wh: Warehouse) -> None:
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    con.execute("create or replace temp table cluster_of (id varchar, cluster varchar)")
-    con.executemany("insert into cluster_of values (?, ?)", [(n, find(n)) for n in list(parent)])
+    nodes = list(parent)
+    return pa.table({"id": nodes, "cluster": [find(n) for n in nodes]})
+
+
+def _linkable_clusters(con: duckdb.DuckDBPyConnection, wh: Warehouse, clusters: pa.Table) -> None:
+    """`customer_cluster`: the clusters with a person identifier, the ones the warehouse can
+    make a customer of; `person_cluster`: each person's own unshared identifiers' clusters."""
+    con.execute(
+        f"create or replace temp table truth_ids as "
+        f"select * from read_parquet('{wh.truth_file('identifiers.parquet')}')"
+    )
+    con.execute(
+        "create or replace temp table shared_ids as "
+        "select identifier_type || ':' || identifier_value as id from truth_ids "
+        "group by all having count(distinct person) > 1"
+    )
+    con.register("cluster_rows", clusters)
+    con.execute("create or replace temp table cluster_of as select * from cluster_rows")
+    con.unregister("cluster_rows")
     types = ", ".join(f"'{t}'" for t in PERSON_TYPES)
     con.execute(
         f"""
@@ -212,10 +233,17 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str):
 
 
 @pytest.fixture(scope="module")
-def con(warehouse: Warehouse):
+def clusters(warehouse: Warehouse) -> pa.Table:
+    return _union_find(warehouse)
+
+
+@pytest.fixture
+def con(warehouse: Warehouse, clusters: pa.Table):
+    # per test: MetricFlow opens the build database read-write, so no connection may outlive
+    # the tests that use it
     connection = warehouse.build()
     _truth(connection, warehouse)
-    _linkable_clusters(connection, warehouse)
+    _linkable_clusters(connection, warehouse, clusters)
     _linkable_records(connection)
     yield connection
     connection.close()
@@ -644,3 +672,109 @@ def test_omnichannel_share_matches_the_linkable_truth(con: duckdb.DuckDBPyConnec
         assert w_omni <= person_omni
     uplift = _one(con, "select max(omnichannel_value_uplift) from marts.cross_channel_monthly")
     assert uplift > 1
+
+
+# -- MetricFlow ----------------------------------------------------------------------------
+
+
+def _run(wh: Warehouse, *command: str) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OMNIKPI_BUILD_DB", "OMNIKPI_SERVING_DB")
+    }
+    env["OMNIKPI_DATA_DIR"] = str(wh.cfg.data_dir)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / command[0]), *command[1:]],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def _mf(wh: Warehouse, tmp_path: Path, metrics: str, group_by: str) -> list[dict]:
+    out = tmp_path / f"{metrics.replace(',', '_')}_{group_by.replace(',', '_')}.csv"
+    _run(wh, "mf", "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(out))
+    with out.open() as f:
+        return list(csv.DictReader(f))
+
+
+def _rounded(value) -> float | None:
+    return None if value in (None, "", "None") else round(float(value), 6)
+
+
+def test_metricflow_ratio_metrics_recompute_from_the_parts(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """`mf query` by day and contact channel equals service_channel_daily; by month, ratio
+    metrics are the month's summed parts (not a mean of daily ratios), percentiles are taken
+    over the month's contacts, and customers per lifecycle stage are a month-end stock (a
+    quarter shows its last month)."""
+    _run(warehouse, "dbt", "parse", "--quiet")
+    daily = _mf(
+        warehouse,
+        tmp_path,
+        "had_to_repeat_rate,repeat_contact_rate,csat",
+        "metric_time__day,service_channel__channel",
+    )
+    monthly = _mf(
+        warehouse,
+        tmp_path,
+        "had_to_repeat_rate,showrooming_rate,ropo_rate,first_reply_time_median",
+        "metric_time__month",
+    )
+    quarter = _mf(warehouse, tmp_path, "lifecycle_customers", "metric_time__quarter")
+
+    with warehouse.build() as con:
+        channel_mart = {
+            (str(d), c): tuple(_rounded(v) for v in values)
+            for d, c, *values in con.execute(
+                "select date_day, channel, had_to_repeat_rate, repeat_contact_rate, csat "
+                "from marts.service_channel_daily"
+            ).fetchall()
+        }
+        month_parts = {
+            str(m): tuple(_rounded(v) for v in values)
+            for m, *values in con.execute(
+                """
+                with s as (
+                    select date_trunc('month', date_day) as m,
+                           sum(had_to_repeat_contacts) / sum(repeat_contacts) as htr
+                    from marts.service_channel_daily group by 1
+                ), x as (
+                    select date_trunc('month', date_day) as m,
+                           sum(showrooming_orders) / sum(online_orders) as showrooming,
+                           sum(ropo_purchases) / sum(identified_store_purchases) as ropo
+                    from marts.cross_channel_channel_daily group by 1
+                ), f as (
+                    select date_trunc('month', contact_date) as m,
+                           quantile_cont(first_reply_minutes, 0.5) as reply
+                    from marts.fct_service_contacts group by 1
+                )
+                select cast(s.m as date), s.htr, x.showrooming, x.ropo, f.reply
+                from s join x using (m) join f using (m)
+                """
+            ).fetchall()
+        }
+        daily_mean = con.execute(
+            "select avg(had_to_repeat_rate) from marts.service_channel_daily "
+            "where date_trunc('month', date_day) = date '2025-11-01'"
+        ).fetchone()[0]
+        last_month = con.execute(
+            "select count(*) from marts.lifecycle_customer_monthly "
+            "where month_start = (select max(month_start) from marts.lifecycle_customer_monthly)"
+        ).fetchone()[0]
+
+    metrics = ("had_to_repeat_rate", "repeat_contact_rate", "csat")
+    mf_daily = {
+        (r["metric_time__day"][:10], r["service_channel__channel"]): tuple(
+            _rounded(r[m]) for m in metrics
+        )
+        for r in daily
+    }
+    assert len(mf_daily) == len(channel_mart) > 100
+    assert mf_daily == channel_mart
+    metrics = ("had_to_repeat_rate", "showrooming_rate", "ropo_rate", "first_reply_time_median")
+    mf_monthly = {
+        r["metric_time__month"][:10]: tuple(_rounded(r[m]) for m in metrics) for r in monthly
+    }
+    assert mf_monthly == month_parts
+    assert mf_monthly["2025-11-01"][0] != pytest.approx(daily_mean)
+    assert [int(float(r["lifecycle_customers"])) for r in quarter] == [last_month]

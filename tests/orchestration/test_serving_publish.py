@@ -44,7 +44,10 @@ def _manifest(*models: tuple[str, str, dict]) -> dict:
     return {"nodes": nodes, "sources": {}}
 
 
-MANIFEST = _manifest(("marts", "kpi_orders_daily", {}))
+ORDERS_KPI = {"name": "Orders", "formula": "count(distinct order_id)", "sources": ["shop"]}
+MANIFEST = _manifest(
+    ("marts", "kpi_orders_daily", {"orders": {"name": "orders", "meta": {"kpi": ORDERS_KPI}}})
+)
 
 
 def _build(cfg: Settings, orders: int, extra_sql: str = "") -> None:
@@ -86,11 +89,17 @@ def test_publish_copies_public_models_and_meta(data_dir: Settings) -> None:
             "select min_date, max_date, dagster_run_id, tables from meta.published"
         ).fetchone()
         phase = con.execute("select phase from meta.published_tables").fetchone()[0]
+        kpis = con.execute('select folder, model, "column", kpi, formula from meta.kpis').fetchall()
     # only public models and meta: staging (with its raw e-mail) never reaches serving
     assert [t[0] for t in tables] == [
         "marts.kpi_orders_daily",
+        "meta.kpis",
         "meta.published",
         "meta.published_tables",
+    ]
+    # the KPI definitions travel with the numbers, straight from the column's meta.kpi
+    assert kpis == [
+        ("decision", "kpi_orders_daily", "orders", "Orders", "count(distinct order_id)")
     ]
     assert (str(meta[0]), str(meta[1]), meta[2], meta[3]) == (
         "2025-03-04",

@@ -38,7 +38,8 @@
 {%- endmacro %}
 
 {% macro duckdb__seconds_between(start_timestamp, end_timestamp) -%}
-    (epoch({{ end_timestamp }}) - epoch({{ start_timestamp }}))
+    {#- whole microseconds first: subtracting epoch seconds as doubles loses about 1e-7 s -#}
+    ((epoch_us({{ end_timestamp }}) - epoch_us({{ start_timestamp }})) / 1000000.0)
 {%- endmacro %}
 
 {% macro default__seconds_between(start_timestamp, end_timestamp) -%}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from orchestration.cli import main
 from orchestration.config import PROJECT_DIR, Settings
 from orchestration.defs.build import build_defs
 from orchestration.defs.dbt_project import load_manifest, make_dbt_project
+from orchestration.kpis import SECTIONS
 from orchestration.refresh import run_refresh
 from orchestration.serving.manifest import public_models
 from orchestration.serving.publish import PublishBlocked, publish
@@ -231,15 +233,19 @@ def test_kpis_prints_each_phase_from_the_serving_db(
     assert main(["kpis"]) == 0
     out = capsys.readouterr().out
     with duckdb.connect(str(data_dir.serving_db), read_only=True) as con:
-        marts = con.execute(
-            "select folder, phase, table_name from meta.published_tables"
-        ).fetchall()
-    for phase in ("awareness", "consideration", "decision", "service", "loyalty"):
-        assert phase in out
-        if not any(p == phase for _, p, _ in marts):
-            assert f"no KPI marts for phase '{phase}' yet" in out
-    for _, _, table in marts:
-        assert table in out
+        marts = con.execute("select folder, table_name from meta.published_tables").fetchall()
+        last_day, orders = con.execute(
+            "select date_day, orders from marts.decision_daily order by date_day desc limit 1"
+        ).fetchone()
+    # every section, each with its day totals or its tables named
+    for section in SECTIONS:
+        assert section.replace("_", " ") in out
+    for folder, table in marts:
+        if folder in SECTIONS:
+            assert table in out
+    # the day's totals as the serving database holds them, with their definition
+    assert f"marts.decision_daily, date_day = {last_day}" in out
+    assert re.search(rf"│ Orders\s+│\s+{orders}\s+│ sum\(orders\)", out), out
 
     assert main(["kpis", "--phase", "nonsense"]) == 1
     assert "unknown phase 'nonsense'" in capsys.readouterr().err

@@ -41,8 +41,16 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _latest(con: duckdb.DuckDBPyConnection, relation: str, date_col: str, until: date) -> Any:
+    """The table's latest date inside the published window: a session that crossed the last
+    midnight leaves a sparse next day in the daily marts, which is not the day to show."""
+    return con.execute(
+        f'select max("{date_col}") from {relation} where "{date_col}" <= ?', [until]
+    ).fetchone()[0]
+
+
 def _table(
-    con: duckdb.DuckDBPyConnection, schema: str, name: str, day: date | None
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, day: date | None, until: date
 ) -> tuple[Table, int]:
     columns = [
         (r[0], r[1])
@@ -56,7 +64,7 @@ def _table(
     date_col = _date_column(columns)
     where, params, caption = "", [], ""
     if date_col:
-        shown = day or con.execute(f'select max("{date_col}") from {relation}').fetchone()[0]
+        shown = day or _latest(con, relation, date_col, until)
         where, params, caption = f'where "{date_col}" = ?', [shown], f"{date_col} = {shown}"
     total = con.execute(f"select count(*) from {relation} {where}", params).fetchone()[0]
     rows = con.execute(
@@ -86,7 +94,7 @@ def _summary_table(tables: list[str], section: str) -> str | None:
 
 
 def _kpi_summary(
-    con: duckdb.DuckDBPyConnection, schema: str, name: str, day: date | None
+    con: duckdb.DuckDBPyConnection, schema: str, name: str, day: date | None, until: date
 ) -> Table | None:
     """One row of a totals table, transposed: KPI | value | formula (from meta.kpis)."""
     columns = [
@@ -101,7 +109,7 @@ def _kpi_summary(
     relation = f'"{schema}"."{name}"'
     if date_col is None:
         return None
-    shown = day or con.execute(f'select max("{date_col}") from {relation}').fetchone()[0]
+    shown = day or _latest(con, relation, date_col, until)
     row = con.execute(
         f'select * from {relation} where "{date_col}" <= ? order by "{date_col}" desc limit 1',
         [shown],
@@ -161,16 +169,16 @@ def print_kpis(
                 console.print(f"no KPI marts for {section!r} yet (models/marts/{section}/)")
                 continue
             summary = _summary_table(list(tables), section)
-            shown = _kpi_summary(con, tables[summary][0], summary, day) if summary else None
+            shown = _kpi_summary(con, tables[summary][0], summary, day, last) if summary else None
             if shown is not None:
                 console.print(shown)
             elif phase:  # asked for one section without totals: show its tables as they are
                 for table_name, (schema, _) in tables.items():
-                    console.print(_table(con, schema, table_name, day)[0])
+                    console.print(_table(con, schema, table_name, day, last)[0])
                 continue
             else:  # no totals mart: its smallest table, as it is (e.g. stage transitions)
                 summary = min(tables, key=lambda t: (tables[t][1], t))
-                console.print(_table(con, tables[summary][0], summary, day)[0])
+                console.print(_table(con, tables[summary][0], summary, day, last)[0])
             others = [f"{t} ({n:,} rows)" for t, (_, n) in tables.items() if t != summary]
             if others:
                 console.print("[dim]more: " + ", ".join(others) + "[/]")

@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure what the refresh costs (see docs/benchmarks.md)")
     bench.add_argument("--size", choices=["XS", "S", "M"], default="S", help="S: 10k x 90 days")
     bench.add_argument("--json", help="also write the figures to this file")
+    bench.add_argument(
+        "--no-alone",
+        action="store_true",
+        help="skip 'loads alone' and 'dbt build alone' (they repeat the backfill's work)",
+    )
     bench.set_defaults(func=_bench)
     return parser
 

@@ -43,6 +43,7 @@ class RefreshOutcome:
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     log: Path | None = None
+    step_seconds: Counter[str] = field(default_factory=Counter)  # summed over the runs
 
 
 class RefreshError(Exception):
@@ -105,6 +106,7 @@ class _Progress:
         self.warnings: list[str] = []
         self.failures: list[str] = []
         self._step_started: dict[str, float] = {}
+        self.step_seconds: Counter[str] = Counter()
 
     def __call__(self, entry: Any) -> None:
         event = entry.dagster_event
@@ -136,6 +138,7 @@ class _Progress:
                 self.checks["failed"] += 1
         elif kind == "STEP_SUCCESS":
             took = time.monotonic() - self._step_started.get(step, time.monotonic())
+            self.step_seconds[step] += took
             done = [f"{len(self.materialized[step])} asset(s)"] if self.materialized[step] else []
             done += [f"{self.step_checks[step]} check(s)"] if self.step_checks[step] else []
             what = ", ".join(done) or "done"
@@ -265,6 +268,7 @@ def run_refresh(
             steps.append(_execute(job, instance, console, label, rest, log, tags=tags))
     for progress in steps:
         outcome.warnings += progress.warnings
+        outcome.step_seconds.update(progress.step_seconds)
         if progress.failures and outcome.ok:
             outcome.ok = False
             outcome.reason = progress.failures[0]

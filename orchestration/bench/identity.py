@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from orchestration.config import PROJECT_DIR, settings
 
@@ -86,10 +87,11 @@ def run(build_db: Path) -> dict[str, object]:
         "from sql_clusters"
     ).fetchone()
     scipy_times, labels, nodes = scipy_components(con)
-    con.execute("create temp table scipy_labels (identifier_id varchar, component bigint)")
-    con.executemany(
-        "insert into scipy_labels values (?, ?)", list(zip(nodes, labels.tolist(), strict=True))
-    )
+    # one Arrow table, not a row-by-row insert: at 100,000 x 365 (2.6 M identifiers) an
+    # executemany took over 20 minutes
+    scipy_table = pa.table({"identifier_id": nodes, "component": labels.astype(np.int64)})
+    con.register("scipy_table", scipy_table)
+    con.execute("create temp table scipy_labels as select * from scipy_table")
     # the same partition: each SQL cluster is exactly one scipy component and vice versa
     pairs, sql_labels, scipy_labels = con.execute(
         "select count(distinct (c.cluster_id, s.component)), count(distinct c.cluster_id), "

@@ -208,7 +208,7 @@ def run(size: str, alone: bool = True) -> dict[str, object]:
         "backfill_over_floor": backfill.seconds / by["floor"].seconds,
         "daily_over_backfill": by["daily refresh"].seconds / backfill.seconds,
         **{f"{kind} share": sec / backfill.seconds for kind, sec in backfill.parts.items()},
-        # the rest: Dagster starting a run per day and its event log
+        # the rest: time outside every step (the run's set-up, Dagster's bookkeeping)
         "dagster overhead share": 1 - sum(backfill.parts.values()) / backfill.seconds,
         "peak_rss_gib": max(s.peak_rss_bytes for s in stages) / 2**30,
     }

@@ -53,19 +53,6 @@ class SimSummary:
 
 
 @dataclass
-class RenderedWebDay:
-    """A day's web export as lines, with where the next day's file begins."""
-
-    d: int
-    events_today: int
-    lines: pa.Array
-
-    @classmethod
-    def of(cls, cat: Catalogue, day: exports.WebDay) -> RenderedWebDay:
-        return cls(day.d, day.events_today, exports.web_lines(cat, day))
-
-
-@dataclass
 class ExportWriter:
     """Renders, messes up and writes exports; remembers what it wrote for the truth."""
 
@@ -79,10 +66,9 @@ class ExportWriter:
     files: list[dict] = field(default_factory=list)
     mess_rows: list[tuple[str, str, int, str, str]] = field(default_factory=list)
 
-    def write_web(self, day: RenderedWebDay) -> int:
+    def write_web(self, day: exports.WebDay, lines: pa.Array) -> int:
         """GA4 writes a day's table by event date: a session's events after midnight go to
         the next day's file (the last day's file keeps them)."""
-        lines = day.lines
         cut = day.events_today if day.d < self.days - 1 else len(lines)
         today = lines.slice(0, cut)
         if self.carried is not None and len(self.carried):
@@ -148,10 +134,12 @@ def simulate(
                 day = simulate_day(world, d)
                 web_day = exports.web_day(world, day)
                 if web is not None:
-                    web.send(world.cat, web_day)
+                    web.send(web_day)
                     records["web"] += len(web_day.events)  # before mess: shown as progress
                 else:
-                    records["web"] += writer.write_web(RenderedWebDay.of(world.cat, web_day))
+                    records["web"] += writer.write_web(
+                        web_day, exports.web_lines(world.cat, web_day)
+                    )
                 for source, renderer in CSV_RENDERERS.items():
                     records[source] += writer.write(source, d, renderer(world, day))
                 for source in SOURCES:
@@ -198,15 +186,7 @@ class _WebProcess:
         )
         self.process.start()
 
-    def send(self, cat: Catalogue, day: exports.WebDay) -> None:
-        """Hand a day to the worker; when it is days behind, render the lines here instead of
-        waiting (rendering is a pure function of the day: the bytes do not change)."""
-        self._put(RenderedWebDay.of(cat, day) if self._render_here(day.d) else day)
-
-    def _render_here(self, d: int) -> bool:
-        return self.inbox.full()
-
-    def _put(self, item: object) -> None:
+    def send(self, item: object) -> None:
         while True:
             try:
                 self.inbox.put(item, timeout=1)
@@ -215,7 +195,7 @@ class _WebProcess:
                 self._check()
 
     def finish(self) -> tuple[list[dict], list[tuple], float]:
-        self._put(None)
+        self.send(None)
         while True:
             try:
                 status, *payload = self.outbox.get(timeout=1)
@@ -250,9 +230,7 @@ def _web_worker(landing, start, days, seed, mess, inbox, outbox) -> None:
         busy = 0.0
         while (item := inbox.get()) is not None:
             began = time.perf_counter()
-            if not isinstance(item, RenderedWebDay):
-                item = RenderedWebDay.of(cat, item)
-            writer.write_web(item)
+            writer.write_web(item, exports.web_lines(cat, item))
             busy += time.perf_counter() - began
         outbox.put(("ok", writer.files, writer.mess_rows, busy))
     except BaseException:

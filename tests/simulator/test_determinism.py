@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import PROJECT_DIR
-from orchestration.simulator.run import _WebProcess
 from tests.simulator.conftest import SMALL, Sim, run_sim, tree_hashes
 
 BIN = Path(sys.executable).parent
@@ -44,17 +43,6 @@ def test_same_arguments_same_bytes_in_a_fresh_process(small: Sim, tmp_path: Path
 
 def test_web_worker_process_gives_the_same_bytes(small: Sim, tmp_path: Path) -> None:
     assert small.summary.web_worker_seconds is None  # the fixture ran in one process
-    worker = run_sim(tmp_path, **SMALL, parallel=True)
-    assert worker.summary.web_worker_seconds is not None
-    assert tree_hashes(tmp_path) == tree_hashes(small.root)
-
-
-def test_days_rendered_by_either_process_give_the_same_bytes(
-    small: Sim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the main process renders a day's web lines itself when the worker is behind; force
-    # every other day through that path
-    monkeypatch.setattr(_WebProcess, "_render_here", lambda self, d: d % 2 == 0)
     worker = run_sim(tmp_path, **SMALL, parallel=True)
     assert worker.summary.web_worker_seconds is not None
     assert tree_hashes(tmp_path) == tree_hashes(small.root)

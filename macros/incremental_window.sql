@@ -7,9 +7,23 @@
     So the run for D must rebuild D-3..D; older dates cannot change because of D's files. -#}
 
 {% macro window_start() -%}
-    {%- set start = modules.datetime.date.fromisoformat(var('min_date'))
+    {%- set start = modules.datetime.date.fromisoformat(window_min_date())
         - modules.datetime.timedelta(days=var('lookback_days') | int) -%}
     {{- return(start.isoformat()) -}}
+{%- endmacro %}
+
+{#- The first date of the run's window before the lookback: var('min_date'), except in the
+    last step of a long backfill built in chunks (orchestration/defs/build_chunks.py). Earlier
+    steps have run the models tagged `chunked` (the event-volume ones) chunk by chunk up to
+    var('chunked_from') - 1; the last step's window for them starts at var('chunked_from'),
+    as if it were a daily run after those chunks. -#}
+{% macro window_min_date() -%}
+    {%- set min_date = var('min_date') -%}
+    {%- set chunked_from = var('chunked_from', none) -%}
+    {%- if chunked_from and 'chunked' in (model.tags or []) and chunked_from > min_date -%}
+        {%- set min_date = chunked_from -%}
+    {%- endif -%}
+    {{- return(min_date) -}}
 {%- endmacro %}
 
 {% macro window_end(days_after=0) -%}
@@ -24,6 +38,17 @@
         - modules.datetime.timedelta(days=days_before | int) -%}
     {{ expression }} between cast('{{ start.isoformat() }}' as date)
     and cast('{{ window_end(days_after) }}' as date)
+{%- endmacro %}
+
+{#- The dates a run builds: its window on an incremental run; on the first build (no table
+    yet) every date up to the window's end, so that the first chunk of a chunked backfill
+    (orchestration/defs/build_chunks.py) does not build the later chunks' dates. -#}
+{% macro in_build_window(expression) -%}
+    {%- if is_incremental() -%}
+        {{ in_window(expression) }}
+    {%- else -%}
+        {{ expression }} <= cast('{{ window_end() }}' as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Pre-hook of the date-partitioned incremental models: an incremental run first deletes

@@ -16,6 +16,8 @@ class Settings:
     serving_db: Path
     duckdb_threads: int
     duckdb_memory_limit: str
+    # a longer dbt window builds its event-volume models in chunks (defs/build_chunks.py)
+    build_chunk_days: int = 92
 
     @property
     def landing_dir(self) -> Path:
@@ -41,4 +43,5 @@ def settings() -> Settings:
         serving_db=serving_db.resolve(),
         duckdb_threads=int(os.environ.get("OMNIKPI_DUCKDB_THREADS", "2")),
         duckdb_memory_limit=os.environ.get("OMNIKPI_DUCKDB_MEMORY_LIMIT", "4GB"),
+        build_chunk_days=int(os.environ.get("OMNIKPI_BUILD_CHUNK_DAYS", "92")),
     )

@@ -7,7 +7,8 @@ process, dbt's subprocesses, DuckDB's threads):
 - floor: DuckDB reading every landing file once (`count(*)` over `read_csv`/`read_json`
   with the loaders' options);
 - loads alone: every source and day through the loaders into a fresh build database;
-- dbt build alone: one `dbt build` over the loaded history;
+- dbt build alone: `dbt build` over the loaded history (in chunks when it is longer than
+  `OMNIKPI_BUILD_CHUNK_DAYS`, as the Dagster asset runs it: defs/build_chunks.py);
 - full backfill: the daily job (loads -> dbt build with tests -> publish) over the whole
   history but its last day, on fresh databases;
 - daily refresh: the job for the last day, on top of the backfill (incremental).
@@ -40,6 +41,7 @@ import duckdb
 from orchestration.bench.loads import bare_read_sql
 from orchestration.bench.simulate import TreeRss
 from orchestration.config import PROJECT_DIR, Settings, settings
+from orchestration.defs.build_chunks import dbt_steps
 from orchestration.loaders import SOURCES, load_partition
 from orchestration.loaders.engine import connect
 
@@ -120,14 +122,12 @@ def load_everything(cfg: Settings, first: date, last: date) -> int:
 
 
 def dbt_build(first: date, last: date) -> None:
+    """The dbt invocations the Dagster asset runs for first..last (chunks when long)."""
     dbt = Path(sys.executable).parent / "dbt"
-    window = json.dumps({"min_date": first.isoformat(), "max_date": last.isoformat()})
-    subprocess.run(
-        [str(dbt), "build", "-q", "--vars", window],
-        cwd=PROJECT_DIR,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    for step in dbt_steps(first, last, settings().build_chunk_days):
+        subprocess.run(
+            [str(dbt), *step.args(), "-q"], cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL
+        )
 
 
 def refresh(stage: Stage, first: date, last: date) -> None:
@@ -158,8 +158,9 @@ def step_kinds(step_seconds: Mapping[str, float]) -> dict[str, float]:
 
 
 @contextmanager
-def fresh_databases(folder: Path, label: str) -> Iterator[Settings]:
-    """Point the build and serving databases at an empty scratch folder."""
+def fresh_databases(folder: Path, label: str, keep: bool = True) -> Iterator[Settings]:
+    """Point the build and serving databases at an empty scratch folder (removed after
+    unless `keep`: at size M each build database takes several GB of the disk)."""
     run_dir = folder / "runs" / label
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -179,6 +180,8 @@ def fresh_databases(folder: Path, label: str) -> Iterator[Settings]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        if not keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def run(size: str, alone: bool = True) -> dict[str, object]:
@@ -191,7 +194,7 @@ def run(size: str, alone: bool = True) -> dict[str, object]:
     with measured(stages, "floor") as stage:
         stage.detail = f"{floor(landing):,} rows read"
     if alone:
-        with fresh_databases(folder, "stages") as cfg:
+        with fresh_databases(folder, "stages", keep=False) as cfg:
             with measured(stages, "loads alone") as stage:
                 stage.detail = f"{load_everything(cfg, first, last):,} rows loaded"
             with measured(stages, "dbt build alone") as stage:

@@ -1,13 +1,17 @@
 """dbt models as Dagster assets; dbt sources map to the load assets by key.
 
 One `dbt build` per run: partitioned daily with `BackfillPolicy.single_run()`, so a backfill
-of a range is one run and one dbt invocation with `min_date`/`max_date` spanning the range.
+of a range is one run and one dbt invocation with `min_date`/`max_date` spanning the range
+(a range longer than `OMNIKPI_BUILD_CHUNK_DAYS` first runs its event-volume models chunk by
+chunk: defs/build_chunks.py).
 dbt tests become asset checks (dagster-dbt's default); error-severity tests are *blocking*.
 """
 
 import json
 import shutil
+import time
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.config import settings
+from orchestration.defs.build_chunks import DbtStep, dbt_steps
 from orchestration.defs.dbt_project import ensure_manifest
 from orchestration.defs.late_files import write_load_log_snapshot
 from orchestration.defs.partitions import daily_partitions
@@ -58,11 +63,13 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     )
     def omnikpi_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         min_date, max_date = window_dates(context)
-        dbt_vars = {"min_date": min_date, "max_date": max_date}
         _ensure_raw_tables()
-        invocation = dbt.cli(
-            ["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False
+        *chunks, final = dbt_steps(
+            date.fromisoformat(min_date), date.fromisoformat(max_date), settings().build_chunk_days
         )
+        for chunk in chunks:
+            _run_chunk(context, dbt, chunk)
+        invocation = dbt.cli(final.args(), context=context, raise_on_error=False)
         yield from invocation.stream()
 
         # Record every node's result for the publish gate (even when dbt failed).
@@ -99,6 +106,28 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             )
 
     return omnikpi_dbt_assets
+
+
+def _run_chunk(context: dg.AssetExecutionContext, dbt: DbtCliResource, chunk: DbtStep) -> None:
+    """One chunk of a long window: no Dagster events (the final build materialises)."""
+    started = time.monotonic()
+    # named like dagster-dbt's own target folders, so _prune_target_dirs keeps a few
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{chunk.first:%Y%m%d}"
+    target = Path(dbt.project_dir) / "target" / name
+    invocation = dbt.cli(chunk.args(), raise_on_error=False, target_path=target).wait()
+    _prune_target_dirs(Path(invocation.target_path))
+    if not invocation.is_successful():
+        failed = [
+            f"{r['unique_id']}: {(r.get('message') or r['status']).splitlines()[0]}"
+            for r in _run_results(invocation.target_path).get("results", [])
+            if r["status"] in ("error", "fail")
+        ]
+        raise dg.Failure(
+            description=f"{chunk.describe()} failed: {'; '.join(failed) or 'see the dbt log'}",
+            metadata={"dbt_log": str(Path(invocation.target_path) / "dbt.log")},
+            allow_retries=False,
+        )
+    context.log.info(f"{chunk.describe()} in {time.monotonic() - started:.1f}s")
 
 
 def _ensure_raw_tables() -> None:

@@ -10,7 +10,11 @@ Two build databases over the same simulated exports:
   they land, the loader reloads the day and the day is rebuilt (what the late-files sensor
   requests), and the days after follow.
 
-Every incremental model must then hold exactly the same rows in both databases (double
+- *chunked*: every day loaded, then the long-backfill plan of `dbt_steps` with 4-day chunks
+  (orchestration/defs/build_chunks.py): the event-volume models chunk by chunk, then one build
+  of the whole range in which they rebuild only the last chunk.
+
+Every incremental model must then hold exactly the same rows in all three databases (double
 columns compared to 9 decimals: sums of floating weights depend on summation order).
 """
 
@@ -28,20 +32,24 @@ import duckdb
 import pytest
 
 from orchestration.config import PROJECT_DIR
+from orchestration.defs.build_chunks import DbtStep, dbt_steps
 
 pytestmark = pytest.mark.slow
 
 # Ten days, so that returns (a day or more after delivery) and click & collect pickups
-# happen during the daily runs: 6 dbt invocations (full, backfill, 3 days, the late day
-# again) of ~12 s each on 2 cores, most of it parsing (the vars change every time).
+# happen during the daily runs: 9 dbt invocations (full, backfill, 3 days, the late day
+# again, 3 chunked steps) of ~12 s each on 2 cores, most of it parsing (the vars change
+# every time).
 CUSTOMERS, DAYS, START, SEED = 3000, 10, date(2025, 10, 23), 11
 BACKFILL_DAYS = 7
 LATE_DAY = START + timedelta(days=7)
 LATE_SOURCES = ("web", "shop")
+CHUNK_DAYS = 4
 DBT = Path(sys.executable).parent / "dbt"
 
 # Every incremental model of issue 6, and the identity assignments they re-key from.
 TABLES = (
+    "staging.stg_web__events",
     "intermediate.int_web_sessions_built",
     "intermediate.int_touchpoints_unioned",
     "marts.fct_touchpoints",
@@ -78,19 +86,33 @@ def _load(build_db: Path, landing: Path, day: date, sources: list[str] | None = 
         con.close()
 
 
-def _dbt_build(build_db: Path, work: Path, first: date, last: date, full: bool = False) -> None:
+def _dbt_build(
+    build_db: Path,
+    work: Path,
+    first: date,
+    last: date,
+    full: bool = False,
+    step: DbtStep | None = None,
+) -> None:
     env = {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}
+    if step and step.chunk:
+        selection = step.args()  # as the Dagster asset runs it
+    else:
+        dbt_vars = step.dbt_vars if step else {"min_date": str(first), "max_date": str(last)}
+        selection = [
+            "build",
+            # the compared models and everything they are built from (seeds included), not
+            # the marts built on them; no tests
+            "--select",
+            " ".join(f"+{table.split('.')[1]}" for table in (*TABLES, *STATE_TABLES)),
+            "--indirect-selection",
+            "empty",
+            "--vars",
+            json.dumps(dbt_vars),
+        ]
     args = [
         str(DBT),
-        "build",
-        # the compared models and everything they are built from (seeds included), not
-        # the marts built on them; no tests
-        "--select",
-        " ".join(f"+{table.split('.')[1]}" for table in (*TABLES, *STATE_TABLES)),
-        "--indirect-selection",
-        "empty",
-        "--vars",
-        json.dumps({"min_date": first.isoformat(), "max_date": last.isoformat()}),
+        *selection,
         "--target-path",
         str(work / "target"),
         "--log-path",
@@ -113,6 +135,8 @@ def _select_list(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> st
         [catalog, schema, name],
     ).fetchall()
     assert columns, f"{catalog}.{table} does not exist"
+    # when a row was loaded differs between the builds; what it holds must not
+    columns = [(c, t) for c, t in columns if c != "_loaded_at"]
     return ", ".join(f'round("{c}", 9) as "{c}"' if t == "DOUBLE" else f'"{c}"' for c, t in columns)
 
 
@@ -127,7 +151,7 @@ def _differences(con: duckdb.DuckDBPyConnection, table: str, columns: str | None
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def three_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     from orchestration.simulator.run import simulate
 
     root = tmp_path_factory.mktemp("incremental")
@@ -158,15 +182,43 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                 shutil.move(held / source, landing / source / LATE_DAY.isoformat())
             _load(daily_db, landing, LATE_DAY, list(LATE_SOURCES))
             _dbt_build(daily_db, root / "daily", LATE_DAY, LATE_DAY)
-    return full_db, daily_db
+
+    # a backfill of everything in chunks of 4 days (3 steps: 2 chunks, then the build)
+    chunked_db = root / "chunked.duckdb"
+    for day in days:
+        _load(chunked_db, landing, day)
+    steps = dbt_steps(days[0], days[-1], chunk_days=CHUNK_DAYS)
+    assert [step.chunk for step in steps] == [True, True, False]
+    for number, step in enumerate(steps):
+        _dbt_build(chunked_db, root / "chunked", step.first, step.last, step=step)
+        if number == 0:
+            # the first chunk built its own dates only, not the whole history loaded
+            with duckdb.connect(str(chunked_db), read_only=True) as con:
+                built = con.execute(
+                    "select max(event_date) from staging.stg_web__events"
+                ).fetchone()[0]
+            assert built == step.last, f"the first chunk built events up to {built}"
+    return full_db, daily_db, chunked_db
 
 
 @pytest.fixture
-def both(two_builds: tuple[Path, Path]):
-    full_db, daily_db = two_builds
+def both(three_builds: tuple[Path, Path, Path]):
+    """The full refresh and the daily runs."""
+    full_db, daily_db, _ = three_builds
+    yield from _attached(full_db, daily_db)
+
+
+@pytest.fixture
+def full_and_chunked(three_builds: tuple[Path, Path, Path]):
+    """The full refresh and the chunked backfill (as `daily_build`)."""
+    full_db, _, chunked_db = three_builds
+    yield from _attached(full_db, chunked_db)
+
+
+def _attached(full_db: Path, other_db: Path):
     con = duckdb.connect()
     con.execute(f"attach '{full_db}' as full_build (read_only)")
-    con.execute(f"attach '{daily_db}' as daily_build (read_only)")
+    con.execute(f"attach '{other_db}' as daily_build (read_only)")
     yield con
     con.close()
 
@@ -178,6 +230,18 @@ def test_daily_runs_equal_a_full_refresh(both: duckdb.DuckDBPyConnection, table:
     assert (only_full, only_daily) == (0, 0), (
         f"{table}: {only_full} of {rows} rows only in the full refresh, "
         f"{only_daily} only in the daily runs"
+    )
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_a_chunked_backfill_equals_a_full_refresh(
+    full_and_chunked: duckdb.DuckDBPyConnection, table: str
+) -> None:
+    rows, only_full, only_chunked = _differences(full_and_chunked, table, None)
+    assert rows > 0, f"{table} is empty: nothing was compared"
+    assert (only_full, only_chunked) == (0, 0), (
+        f"{table}: {only_full} of {rows} rows only in the full refresh, "
+        f"{only_chunked} only in the chunked backfill"
     )
 
 

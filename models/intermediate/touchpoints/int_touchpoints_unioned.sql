@@ -7,6 +7,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="{{ delete_window('touchpoint_date') }}",
+        tags=['chunked'],
     )
 }}
 

@@ -5,6 +5,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="{{ delete_window('session_start_date') }}",
+        tags=['chunked'],
     )
 }}
 

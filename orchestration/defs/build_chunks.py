@@ -1,0 +1,69 @@
+"""A long dbt window in chunks: the event-volume models chunk by chunk, then one build.
+
+One `dbt build` over a year of web events sorts and sessionises them in one statement: at
+100,000 customers x 365 days DuckDB's spill of that sort filled the disk. So a window longer
+than `build_chunk_days` builds the models tagged `chunked` (the web events, sessions and
+touchpoints: everything whose rows scale with events and whose rebuild needs only staging)
+chunk by chunk, each chunk an incremental run like a daily one, without tests; and then
+the whole window's `dbt build`, in which those models rebuild only the last chunk
+(var `chunked_from`, macros/incremental_window.sql) and every model's tests run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+CHUNKED_TAG = "chunked"
+
+
+@dataclass(frozen=True)
+class DbtStep:
+    first: date
+    last: date
+    dbt_vars: dict[str, Any]
+    chunk: bool  # a chunk builds the chunked models (and what they read), without tests
+
+    def args(self) -> list[str]:
+        # a chunk also (re)builds the views and seeds its models read: on a new warehouse
+        # they do not exist yet when the first chunk runs
+        only = ["--select", f"+tag:{CHUNKED_TAG}", "--resource-type", "model"]
+        only += ["--resource-type", "seed"]
+        return ["build", *(only if self.chunk else []), "--vars", json.dumps(self.dbt_vars)]
+
+    def describe(self) -> str:
+        what = f"tag:{CHUNKED_TAG} models, no tests" if self.chunk else "all models and tests"
+        return f"dbt build {self.first}..{self.last} ({what})"
+
+
+def chunk_windows(first: date, last: date, chunk_days: int) -> list[tuple[date, date]]:
+    """Consecutive inclusive windows of at most `chunk_days` days covering first..last."""
+    if last < first:
+        raise ValueError(f"window ends {last} before it starts {first}")
+    if chunk_days < 1:
+        return [(first, last)]
+    windows = []
+    start = first
+    while start <= last:
+        end = min(start + timedelta(days=chunk_days - 1), last)
+        windows.append((start, end))
+        start = end + timedelta(days=1)
+    return windows
+
+
+def dbt_steps(first: date, last: date, chunk_days: int) -> list[DbtStep]:
+    """The dbt invocations that build first..last; one `build` when it fits one chunk."""
+    full_window = {"min_date": first.isoformat(), "max_date": last.isoformat()}
+    windows = chunk_windows(first, last, chunk_days)
+    if len(windows) == 1:
+        return [DbtStep(first, last, full_window, chunk=False)]
+    chunks = [
+        DbtStep(a, b, {"min_date": a.isoformat(), "max_date": b.isoformat()}, chunk=True)
+        for a, b in windows[:-1]
+    ]
+    last_start = windows[-1][0]
+    final_vars = {**full_window, "chunked_from": last_start.isoformat()}
+    final = DbtStep(first, last, final_vars, chunk=False)
+    return [*chunks, final]

@@ -1,0 +1,56 @@
+"""The plan of a long dbt window: chunks that cover it exactly, then one build."""
+
+import json
+from datetime import date, timedelta
+from itertools import pairwise
+
+import pytest
+
+from orchestration.defs.build_chunks import chunk_windows, dbt_steps
+
+
+def test_chunks_cover_the_window_without_gaps_or_overlap() -> None:
+    first, last = date(2025, 1, 6), date(2026, 1, 4)  # the size-M benchmark's year
+    windows = chunk_windows(first, last, 92)
+    assert windows[0][0] == first and windows[-1][1] == last
+    assert all(b - a < timedelta(days=92) for a, b in windows)
+    assert all(nxt[0] == prev[1] + timedelta(days=1) for prev, nxt in pairwise(windows))
+    days = sum((b - a).days + 1 for a, b in windows)
+    assert days == (last - first).days + 1 == 364
+    assert len(windows) == 4  # 92 + 92 + 92 + 88
+
+
+def test_a_window_that_fits_one_chunk_is_one_build_with_the_window_vars() -> None:
+    (step,) = dbt_steps(date(2025, 11, 1), date(2025, 11, 14), 92)
+    assert not step.chunk
+    assert step.args() == [
+        "build",
+        "--vars",
+        json.dumps({"min_date": "2025-11-01", "max_date": "2025-11-14"}),
+    ]
+
+
+def test_a_long_window_runs_chunks_then_builds_everything_from_the_last_chunk() -> None:
+    steps = dbt_steps(date(2025, 1, 1), date(2025, 1, 10), 4)
+    assert [(s.first, s.last, s.chunk) for s in steps] == [
+        (date(2025, 1, 1), date(2025, 1, 4), True),
+        (date(2025, 1, 5), date(2025, 1, 8), True),
+        (date(2025, 1, 1), date(2025, 1, 10), False),
+    ]
+    chunk_args = steps[0].args()
+    assert chunk_args[:3] == ["build", "--select", "+tag:chunked"]
+    assert "test" not in chunk_args  # chunks build, the final step tests
+    assert json.loads(chunk_args[-1]) == {"min_date": "2025-01-01", "max_date": "2025-01-04"}
+    assert json.loads(steps[-1].args()[-1]) == {
+        "min_date": "2025-01-01",
+        "max_date": "2025-01-10",
+        "chunked_from": "2025-01-09",
+    }
+
+
+def test_chunking_off_or_a_backwards_window() -> None:
+    assert chunk_windows(date(2025, 1, 1), date(2025, 12, 31), 0) == [
+        (date(2025, 1, 1), date(2025, 12, 31))
+    ]
+    with pytest.raises(ValueError, match="before it starts"):
+        chunk_windows(date(2025, 1, 2), date(2025, 1, 1), 7)

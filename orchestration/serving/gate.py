@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.serving.manifest import manifest_node_ids
 
@@ -39,6 +40,23 @@ create table if not exists {TABLE} (
     recorded_at timestamp
 )
 """
+
+
+# the table's columns in order, as Arrow types (min_date/max_date arrive as ISO text)
+_COLUMNS = [
+    ("unique_id", pa.string()),
+    ("resource_type", pa.string()),
+    ("name", pa.string()),
+    ("attached_to", pa.string()),
+    ("status", pa.string()),
+    ("failures", pa.int64()),
+    ("message", pa.string()),
+    ("invocation_id", pa.string()),
+    ("dagster_run_id", pa.string()),
+    ("min_date", pa.string()),
+    ("max_date", pa.string()),
+    ("recorded_at", pa.timestamp("us")),
+]
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,15 @@ def record_dbt_results(
             )
         )
     if rows:
-        con.executemany(f"insert or replace into {TABLE} values (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        # one statement over an Arrow table: executemany upserts row by row (6 s for 400)
+        columns = [name for name, _ in _COLUMNS]
+        schema = pa.schema(_COLUMNS)
+        table = pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in rows], schema)
+        con.register("_dbt_node_results_batch", table)
+        try:
+            con.execute(f"insert or replace into {TABLE} select * from _dbt_node_results_batch")
+        finally:
+            con.unregister("_dbt_node_results_batch")
     return recorded
 
 

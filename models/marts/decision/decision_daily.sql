@@ -47,31 +47,6 @@ select
     -- ids
     date_day,
 
-    -- orders (additive)
-    cast(orders as {{ dbt.type_bigint() }}) as orders,
-    cast(gross_revenue as decimal(18, 2)) as gross_revenue,
-    cast(units as {{ dbt.type_bigint() }}) as units,
-    cast(returned_value as decimal(18, 2)) as returned_value,
-    cast(net_revenue as decimal(18, 2)) as net_revenue,
-
-    -- web and app sessions (additive)
-    cast(sessions as {{ dbt.type_bigint() }}) as sessions,
-    cast(purchase_sessions as {{ dbt.type_bigint() }}) as purchase_sessions,
-    cast(cart_sessions as {{ dbt.type_bigint() }}) as cart_sessions,
-    cast(checkout_sessions as {{ dbt.type_bigint() }}) as checkout_sessions,
-
-    -- distinct visitors of the day (not additive over days)
-    cast(users as {{ dbt.type_bigint() }}) as users,  -- noqa: RF04
-    cast(purchasing_users as {{ dbt.type_bigint() }}) as purchasing_users,
-
-    -- ratios of the parts above
-    cast(net_revenue as {{ type_double() }}) / nullif(orders, 0) as aov,
-    cast(purchase_sessions as {{ type_double() }}) / nullif(sessions, 0)
-        as conversion_rate_session,
-    cast(purchasing_users as {{ type_double() }}) / nullif(users, 0) as conversion_rate_user,
-    1 - cast(purchase_sessions as {{ type_double() }}) / nullif(cart_sessions, 0)
-        as cart_abandonment_rate,
-    1 - cast(purchase_sessions as {{ type_double() }}) / nullif(checkout_sessions, 0)
-        as checkout_abandonment_rate
+    {{ decision_measures() }}
 
 from joined

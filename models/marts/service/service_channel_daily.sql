@@ -20,25 +20,8 @@ select
     contact_date as date_day,
     channel,
 
-    -- volume
-    count(*) as contacts,
-    count(customer_key) as identified_contacts,
-
-    -- Zendesk first reply time and full resolution time, minutes (not summable)
-    count(first_reply_minutes) as replied_contacts,
-    percentile_cont(0.5) within group (order by first_reply_minutes)
-        as first_reply_minutes_median,
-    percentile_cont(0.9) within group (order by first_reply_minutes)
-        as first_reply_minutes_p90,
-    count(resolution_minutes) as solved_contacts,
-    percentile_cont(0.5) within group (order by resolution_minutes)
-        as resolution_minutes_median,
-    percentile_cont(0.9) within group (order by resolution_minutes)
-        as resolution_minutes_p90,
-
-    -- first-contact resolution: identified contacts the customer did not follow up
-    count(customer_key) filter (where is_followed_within_7d) as followed_up_contacts,
-    count(customer_key) filter (where not is_followed_within_7d) as first_contact_resolutions,
+    -- volume, reply and resolution times, first-contact resolution (macros/kpi_measures.sql)
+    {{ service_contact_measures() }},
     count(customer_key) filter (where not is_followed_within_7d)
     / nullif(count(customer_key), 0) as first_contact_resolution_rate,
 

@@ -31,21 +31,7 @@ contact_days as (
 
     select
         contact_date as date_day,
-        count(*) as contacts,
-        count(customer_key) as identified_contacts,
-        count(first_reply_minutes) as replied_contacts,
-        percentile_cont(0.5) within group (order by first_reply_minutes)
-            as first_reply_minutes_median,
-        percentile_cont(0.9) within group (order by first_reply_minutes)
-            as first_reply_minutes_p90,
-        count(resolution_minutes) as solved_contacts,
-        percentile_cont(0.5) within group (order by resolution_minutes)
-            as resolution_minutes_median,
-        percentile_cont(0.9) within group (order by resolution_minutes)
-            as resolution_minutes_p90,
-        count(customer_key) filter (where is_followed_within_7d) as followed_up_contacts,
-        count(customer_key) filter (where not is_followed_within_7d)
-            as first_contact_resolutions,
+        {{ service_contact_measures() }},
         count(*) filter (where is_repeat_contact) as repeat_contacts,
         count(*) filter (where is_repeat_on_other_channel) as had_to_repeat_contacts,
         count(*) filter (where satisfaction_score in ('good', 'bad')) as rated_contacts,

@@ -1,0 +1,40 @@
+{#- `unique` for the big date-partitioned incremental tables: every key of a row the run
+    rebuilt (dated from var('min_date') less the lookback on) occurs once in the whole table.
+
+    A daily run rebuilds four days of a year: looking up their keys in the table scans one
+    column and aggregates the few matches, where dbt's `unique` aggregates every key of the
+    year on every run. Rows dated before the window did not change in this run (they were
+    checked when they were built). A long window (a backfill, more than
+    `full_check_after_days` days) checks every key the plain way, which is then cheaper. -#}
+{% test unique_in_run_window(model, column_name, date_column, full_check_after_days=31) %}
+
+{%- set first = modules.datetime.date.fromisoformat(var('min_date')) -%}
+{%- set last = modules.datetime.date.fromisoformat(var('max_date')) -%}
+{%- set since = first - modules.datetime.timedelta(days=var('lookback_days') | int) %}
+
+with
+
+checked as (
+
+    select {{ column_name }} as key_value
+    from {{ model }}
+    where
+        {{ column_name }} is not null
+        {%- if (last - first).days < full_check_after_days | int %}
+            and {{ column_name }} in (
+                select rebuilt.{{ column_name }}
+                from {{ model }} as rebuilt
+                where rebuilt.{{ date_column }} >= cast('{{ since.isoformat() }}' as date)
+            )
+        {%- endif %}
+
+)
+
+select
+    key_value,
+    count(*) as copies
+from checked
+group by key_value
+having count(*) > 1
+
+{% endtest %}

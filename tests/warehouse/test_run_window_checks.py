@@ -1,0 +1,89 @@
+"""`unique_in_run_window` (tests/dbt/generic/) fails on the duplicates it is meant to see.
+
+A daily run rebuilds a few days; the check looks up those days' keys in the whole table. A
+row dated long before the window that carries a rebuilt key is a duplicate the daily check
+must find, and a backfill-length window must find any duplicate at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.config import PROJECT_DIR
+
+from .conftest import Warehouse
+
+pytestmark = pytest.mark.slow
+
+DBT = Path(sys.executable).parent / "dbt"
+TABLE = "marts.fct_touchpoints"
+
+
+def _check(build_db: Path, work: Path, first: date, last: date) -> tuple[int, str, str]:
+    """Run the check on fct_touchpoints for the window first..last: exit code, output, SQL."""
+    env = {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}
+    args = [
+        str(DBT),
+        "test",
+        "--select",
+        "fct_touchpoints,test_name:unique_in_run_window",
+        "--vars",
+        json.dumps({"min_date": str(first), "max_date": str(last)}),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
+    done = subprocess.run(
+        args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    (compiled,) = (work / "target" / "compiled").rglob("unique_in_run_window_fct_touch*.sql")
+    return done.returncode, done.stdout, compiled.read_text()
+
+
+@pytest.fixture
+def copy_with_an_old_duplicate(warehouse: Warehouse, tmp_path: Path) -> Path:
+    """The build database, with a row of the last day copied onto the first day."""
+    copy = tmp_path / "build.duckdb"
+    shutil.copy(warehouse.cfg.build_db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            f"insert into {TABLE} select * replace (cast(? as date) as touchpoint_date) "
+            f"from {TABLE} where touchpoint_date = ? order by touchpoint_id limit 1",
+            [warehouse.first, warehouse.last],
+        )
+    return copy
+
+
+def test_the_warehouse_passes_the_check(warehouse: Warehouse, tmp_path: Path) -> None:
+    code, out, _ = _check(warehouse.cfg.build_db, tmp_path, warehouse.last, warehouse.last)
+    assert code == 0, out[-2000:]
+
+
+def test_a_daily_window_finds_an_old_row_holding_a_rebuilt_key(
+    copy_with_an_old_duplicate: Path, warehouse: Warehouse, tmp_path: Path
+) -> None:
+    code, out, sql = _check(copy_with_an_old_duplicate, tmp_path, warehouse.last, warehouse.last)
+    assert "as rebuilt" in sql  # the lookup of the rebuilt days' keys
+    assert code == 1
+    assert "Got 1 result" in out, out[-2000:]
+
+
+def test_a_backfill_window_checks_every_key(
+    copy_with_an_old_duplicate: Path, warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # a window longer than the check's full_check_after_days (31)
+    first = warehouse.first - timedelta(days=40)
+    code, out, sql = _check(copy_with_an_old_duplicate, tmp_path, first, warehouse.last)
+    assert "as rebuilt" not in sql  # every key, dbt's own way
+    assert code == 1
+    assert "Got 1 result" in out, out[-2000:]

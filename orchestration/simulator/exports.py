@@ -162,11 +162,14 @@ class Fragments:
     """
 
     def __init__(self) -> None:
-        self.strings: list[str] = [""]  # index 0: nothing
+        self.chunks: list[pa.Array] = [pa.array([""], type=pa.string())]  # index 0: nothing
+        self.size = 1
 
-    def add(self, values: list[str]) -> int:
-        base = len(self.strings)
-        self.strings.extend(values)
+    def add(self, values: list[str] | pa.Array) -> int:
+        base = self.size
+        chunk = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+        self.chunks.append(chunk)
+        self.size += len(chunk)
         return base
 
     def take(self, index: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
@@ -175,15 +178,27 @@ class Fragments:
             index = index + variant * self.size
         return pc.take(self.table, pa.array(index, type=pa.int64()))
 
-    def freeze(self, variant: Callable[[str], str] | None = None) -> None:
-        """Make the table; `variant` adds a second copy of every fragment, transformed."""
-        self.size = len(self.strings)
-        if variant is not None:
-            self.strings = self.strings + [variant(x) for x in self.strings]
-        self.table = pa.array(self.strings, type=pa.string())
+    def freeze(self, prefix: str | None = None, suffix: str = "") -> None:
+        """Make the table; a prefix adds a second copy of every fragment, `prefix + x + suffix`."""
+        self.table = pa.concat_arrays(self.chunks)
+        if prefix is not None:
+            self.table = pa.concat_arrays([self.table, _cat(prefix, self.table, suffix)])
         # fragments are spliced into JSON unescaped: no value may need escaping
         if pc.any(pc.match_substring(self.table, "\\")).as_py():
             raise ValueError("a JSON fragment holds a backslash: it would need escaping")
+
+
+def _cat(*parts: str | np.ndarray | pa.Array) -> pa.Array:
+    """Row-wise concatenation of string columns and literals, in Arrow's C++ kernel."""
+    arrays = [pa.array(p) if isinstance(p, np.ndarray) else p for p in parts]
+    strings = [pc.cast(a, pa.string()) if isinstance(a, pa.Array) else a for a in arrays]
+    return pc.binary_join_element_wise(*strings, "")
+
+
+def _around(wrap: Callable[[str], str]) -> tuple[str, str]:
+    """What `wrap` puts before and after its value (to splice a column into it)."""
+    before, after = wrap("\0").split("\0")
+    return before, after
 
 
 def _j(value: str) -> str:
@@ -300,19 +315,19 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     dates = f.add([f'{{"event_date":"{x}","event_timestamp":' for x in _dates(ts)])
     date_index = dates + np.searchsorted(np.unique(_day_numbers(ts)), _day_numbers(ts))
     names = f.add([f',"event_name":"{x}","event_params":[' for x in EVENT_NAMES.tolist()])
-    sid = (sessions["start_us"] // US).tolist()
-    sno = sessions["session_number"].tolist()
     # the session's own params; their variant opens the engagement time param, whose
     # number follows and whose closing "}}" opens the page params' variant
     sp = Fragments()
     sparams = sp.add(
-        [
-            f'{{"key":"ga_session_id","value":{{"int_value":{a}}}}},'
-            f'{{"key":"ga_session_number","value":{{"int_value":{b}}}}}'
-            for a, b in zip(sid, sno, strict=True)
-        ]
+        _cat(
+            '{"key":"ga_session_id","value":{"int_value":',
+            sessions["start_us"] // US,
+            '}},{"key":"ga_session_number","value":{"int_value":',
+            sessions["session_number"],
+            "}}",
+        )
     )
-    sp.freeze(lambda x: x + ',{"key":"engagement_time_msec","value":{"int_value":')
+    sp.freeze("", ',{"key":"engagement_time_msec","value":{"int_value":')
     engaged = eng >= 0
     pg = Fragments()
 
@@ -344,16 +359,18 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     ]
     plain = pg.add(home_pages)  # where a page is: home, category c, product p
     viewed_page = pg.add([a + b for a, b in zip(home_pages, titles, strict=True)])  # page_view
-    utm = [
-        f"?utm_source={a}&utm_medium={b}&utm_campaign={c}"
-        for a, b, c in zip(
-            sessions["session_source"].tolist(),
-            sessions["session_medium"].tolist(),
-            sessions["campaign"].tolist(),
-            strict=True,
+    before, after = _around(page)
+    landing_page = pg.add(
+        _cat(
+            before + "?utm_source=",
+            sessions["session_source"],
+            "&utm_medium=",
+            sessions["session_medium"],
+            "&utm_campaign=",
+            sessions["campaign"],
+            after + title("Omnishop"),
         )
-    ]
-    landing_page = pg.add([page(u) + title("Omnishop") for u in utm])
+    )
     search_page = pg.add([page(f"zoeken?q={t}") + term(t) for t in terms])
     locator_page = pg.add([page("winkels") + x for x in stores])
     checkout_page = pg.add([page(p) for p in ("winkelwagen", "checkout", "checkout/bedankt")])
@@ -411,39 +428,48 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     extra = np.select([np.isin(name, [LOGIN, SIGN_UP]), name == SCROLL], [extras, extras + 1], 0)
 
     # the session's user, device and first-touch source: with and without a login
-    heads = [
-        f'],"user_pseudo_id":"{c}","user_first_touch_timestamp":{t},"platform":"{p}",'
-        f'"device":{{"category":"{dc}","operating_system":"{os}"}},'
-        f'"traffic_source":{{"source":"{src}","medium":"{med}","name":"{_first_touch_name(med)}"}}'
-        for c, t, p, dc, os, src, med in zip(
-            sessions["cookie"].tolist(),
-            sessions["first_touch_us"].tolist(),
-            sessions["platform"].tolist(),
-            sessions["category"].tolist(),
-            sessions["os"].tolist(),
-            sessions["first_source"].tolist(),
-            sessions["first_medium"].tolist(),
-            strict=True,
+    medium = sessions["first_medium"]
+    first_touch_name = np.select(
+        [medium == "(none)", medium == "organic", medium == "referral"],
+        ["(direct)", "(organic)", "(referral)"],
+        "(not set)",
+    )
+    heads = _cat(
+        '],"user_pseudo_id":"',
+        sessions["cookie"],
+        '","user_first_touch_timestamp":',
+        sessions["first_touch_us"],
+        ',"platform":"',
+        sessions["platform"],
+        '","device":{"category":"',
+        sessions["category"],
+        '","operating_system":"',
+        sessions["os"],
+        '"},"traffic_source":{"source":"',
+        sessions["first_source"],
+        '","medium":"',
+        medium,
+        '","name":"',
+        first_touch_name,
+        '"}',
+    )
+    anonymous = f.add(_cat(heads, ',"user_id":null'))
+    known = f.add(_cat(heads, ',"user_id":"', sessions["account"], '"'))
+    gclid = pc.utf8_lpad(pc.cast(pa.array(sessions["session_key"] % 99991), pa.string()), 8, "0")
+    campaign = sessions["campaign"]
+    cts = f.add([',"collected_traffic_source":null'])
+    f.add(  # at cts + 1 + s: the session's tagged source
+        _cat(
+            ',"collected_traffic_source":{"manual_source":"',
+            sessions["session_source"],
+            '","manual_medium":"',
+            sessions["session_medium"],
+            '","manual_campaign_name":',
+            pc.if_else(pa.array(campaign == ""), "null", _cat('"', campaign, '"')),
+            ',"gclid":',
+            pc.if_else(pa.array(sessions["gclid"]), _cat('"Cj0KCQiA', gclid, '"'), "null"),
+            "}",
         )
-    ]
-    accounts = sessions["account"].tolist()
-    anonymous = f.add([h + ',"user_id":null' for h in heads])
-    known = f.add([h + f',"user_id":"{a}"' for h, a in zip(heads, accounts, strict=True)])
-    gclids = [f"Cj0KCQiA{k % 99991:08d}" for k in sessions["session_key"].tolist()]
-    cts = f.add(
-        [',"collected_traffic_source":null']
-        + [
-            f',"collected_traffic_source":{{"manual_source":"{a}","manual_medium":"{b}",'
-            f'"manual_campaign_name":{_j(c) if c else "null"},"gclid":{_j(g) if paid else "null"}}}'
-            for a, b, c, g, paid in zip(
-                sessions["session_source"].tolist(),
-                sessions["session_medium"].tolist(),
-                sessions["campaign"].tolist(),
-                gclids,
-                sessions["gclid"].tolist(),
-                strict=True,
-            )
-        ]
     )
     first_events = np.isin(name, [FIRST_VISIT, SESSION_START]) | landing
     order_names = wd.order_names.tolist() if len(wd.order_names) else [""]
@@ -460,7 +486,7 @@ def web_lines(cat: Catalogue, wd: WebDay) -> pa.Array:
     order_items = f.add([f',"items":{x}}}' for x in np.asarray(order_json).tolist()])
     event_order = order_pos[s]
     f.freeze()
-    pg.freeze(lambda x: "}}" + x)
+    pg.freeze("}}")
 
     item_index = np.select(
         [
@@ -499,12 +525,6 @@ def _dates(ts: np.ndarray) -> list[str]:
     return np.char.replace(
         np.datetime_as_string(days.astype("datetime64[D]"), unit="D"), "-", ""
     ).tolist()
-
-
-def _first_touch_name(medium: str) -> str:
-    return {"(none)": "(direct)", "organic": "(organic)", "referral": "(referral)"}.get(
-        medium, "(not set)"
-    )
 
 
 def _city_terms(cat: Catalogue) -> np.ndarray:

@@ -150,6 +150,11 @@ def simulate(
                     )
                 truth_writer.add(world, day)
             truth_writer.flush()
+        # the truth is finished while the web worker still writes its last days; the
+        # population is let go first, so DuckDB does not add to the worker's memory
+        truth.write_persons(truth_dir, world)
+        del world, day, web_day
+        truth.finalize(truth_dir)
         if web is not None:
             files, mess_rows, web_seconds = web.finish()
             writer.files += files
@@ -158,9 +163,7 @@ def simulate(
     finally:
         if web is not None:
             web.stop()
-    truth.write_persons(truth_dir, world)
     _write_mess(truth_dir, writer.files, writer.mess_rows)
-    truth.finalize(truth_dir)
     config = {**asdict(cfg), "start": start.isoformat()}
     # no timings in the manifest: the same arguments give byte-identical output
     (truth_dir / MANIFEST).write_text(

@@ -90,9 +90,10 @@ def _line_reader_fits(data: bytes) -> bool:
     """
     if LINE_READER_DELIMITER.encode() in data:
         return False
-    crs = data.count(b"\r")
-    if crs and not crs == data.count(b"\r\n") == data.count(b"\n"):
-        return False
+    if b"\r" in data:  # `in` is a fast scan: count only when there is a CR
+        crs = data.count(b"\r")
+        if not crs == data.count(b"\r\n") == data.count(b"\n"):
+            return False
     if max_line_size(len(data)) < 2 * len(data) + 1:  # a huge file: measure its lines
         return 2 * max(map(len, data.split(b"\n"))) + 1 <= max_line_size(len(data))
     return True
@@ -251,11 +252,10 @@ def _check_header(prepared: PreparedFile, spec: SourceSpec, text: str) -> None:
     ]
 
 
-def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None) -> str:
+def lines_sql(prepared: PreparedFile, spec: SourceSpec) -> str:
     """Physical lines of the file that can hold a record: `_source_line`, `_raw`.
 
-    CSV skips the header (line 1). Blank lines hold no record and are left out. `only`: a
-    further SQL condition on `_source_line`.
+    CSV skips the header (line 1). Blank lines hold no record and are left out.
     """
     assert prepared.text_path is not None
     first = 2 if spec.format == "csv" else 1
@@ -287,7 +287,6 @@ def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None)
         )
         where _source_line >= {first} and _raw <> ''
               and (not list_contains([{TRIMMED_SPACES}], unicode(_raw)) or trim(_raw) <> '')
-              and ({only or "true"})
     """
 
 
@@ -309,9 +308,7 @@ def _csv_fields(delim: str) -> str:
     )
 
 
-def text_sql(
-    prepared: PreparedFile, spec: SourceSpec, only: str | None = None
-) -> tuple[str, dict[str, str]]:
+def text_sql(prepared: PreparedFile, spec: SourceSpec) -> tuple[str, dict[str, str]]:
     """SQL for the all-text staging relation, and the SQL name of each field's text column.
 
     Columns: `_source_line`, `_raw`, `_error` (a line that holds no readable record),
@@ -320,13 +317,11 @@ def text_sql(
     """
     names = {fld.name: f"t_{i}" for i, fld in enumerate(spec.fields)}
     if spec.format == "csv":
-        return _csv_text_sql(prepared, spec, names, only), names
-    return _json_text_sql(prepared, spec, names, only), names
+        return _csv_text_sql(prepared, spec, names), names
+    return _json_text_sql(prepared, spec, names), names
 
 
-def _csv_text_sql(
-    prepared: PreparedFile, spec: SourceSpec, names: dict[str, str], only: str | None
-) -> str:
+def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
     expected = len(prepared.header)
     cols = []
     for fld in spec.fields:
@@ -349,7 +344,7 @@ def _csv_text_sql(
             end as _error,
             {", ".join(cols)}
         from (select _source_line, _raw, {_csv_fields(spec.delimiter)} as _f
-              from ({lines_sql(prepared, spec, only)}))
+              from ({lines_sql(prepared, spec)}))
     """
 
 
@@ -368,9 +363,7 @@ def json_structure(spec: SourceSpec) -> dict[str, object]:
     return structure
 
 
-def _json_text_sql(
-    prepared: PreparedFile, spec: SourceSpec, names: dict[str, str], only: str | None
-) -> str:
+def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
     structure = json_structure(spec)
     known = ", ".join(sql_str(k) for k in structure)
     cols = []
@@ -399,13 +392,11 @@ def _json_text_sql(
         from (select _source_line, _raw, s{helpers},
                      case when s is not null then list_filter(try(json_keys(_raw)),
                          lambda k: not list_contains({known_list}, k)) end as _unknown
-              from ({_json_parsed_sql(prepared, spec, structure, only)}))
+              from ({_json_parsed_sql(prepared, spec, structure)}))
     """
 
 
-def _json_parsed_sql(
-    prepared: PreparedFile, spec: SourceSpec, structure: dict, only: str | None
-) -> str:
+def _json_parsed_sql(prepared: PreparedFile, spec: SourceSpec, structure: dict) -> str:
     """`_source_line`, `_raw` and `s`: the line as the structure, null unless valid JSON.
 
     `s` is `try(json_transform(_raw, ...))`, evaluated so that try() seldom meets a broken
@@ -418,7 +409,7 @@ def _json_parsed_sql(
         select _source_line, _raw,
                case when starts_with(_raw, '{{') and ends_with(_raw, '}}') then {parse}
                     when json_valid(_raw) then {parse} end as s
-        from ({lines_sql(prepared, spec, only)})
+        from ({lines_sql(prepared, spec)})
     """
 
 

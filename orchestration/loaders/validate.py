@@ -39,11 +39,10 @@ def _quoted(text_col: str) -> str:
     return f"''' || {text_col} || ''''"
 
 
-def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date, only: str | None = None) -> str:
+def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     """SQL: per line `_source_line`, `_reason` (null = good), `_raw` (bad rows only),
-    `_extra_json` and the typed raw columns under their raw names. `only`: a SQL condition on
-    `_source_line` that limits the lines."""
-    text, names = text_sql(prepared, spec, only)
+    `_extra_json` and the typed raw columns under their raw names."""
+    text, names = text_sql(prepared, spec)
     typed = {name: "v" + col[1:] for name, col in names.items()}
 
     def lookup(name: str) -> str:

@@ -18,6 +18,7 @@ Fields are split in SQL too; Python only looks at the header line and the raw by
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
@@ -109,8 +110,72 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+SCAN_CHUNK = 1 << 20  # bytes per read when a big file is scanned in chunks
+
+
 def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path) -> PreparedFile:
     """Checksum the file, check its encoding and header; give DuckDB a UTF-8 text to read."""
+    if spec.encoding == "utf-8" and path.stat().st_size > SCAN_CHUNK:
+        prepared = prepare_scanned(path, landing_dir, spec)
+        if prepared is not None:
+            return prepared
+    return prepare_read(path, landing_dir, spec, workdir)
+
+
+def prepare_scanned(path: Path, landing_dir: Path, spec: SourceSpec) -> PreparedFile | None:
+    """`prepare_read` for the usual big UTF-8 file, in one chunked pass, never holding it whole.
+
+    Hashes, validates UTF-8 and looks for CR and `\x1f` chunk by chunk (in the cache, not a
+    copy of the whole file and a decoded copy of it). Returns None unless the file is the
+    plain case, whose result is then known without the rest of the bytes: valid UTF-8, no
+    CR, no `\x1f`, a final newline, not too big for the line reader, and (CSV) a header line
+    and a record in the first chunk. `prepare_read` handles everything else.
+    """
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    buffer = bytearray(SCAN_CHUNK)
+    view = memoryview(buffer)
+    head = chunk = b""
+    size = 0
+    with path.open("rb", buffering=0) as handle:
+        while n := handle.readinto(buffer):
+            chunk = bytes(view[:n])
+            head = head or chunk
+            size += n
+            sha.update(chunk)
+            if b"\r" in chunk or LINE_READER_DELIMITER.encode() in chunk:
+                return None
+            # an ASCII chunk is valid UTF-8 when no multi-byte character is pending
+            if not chunk.isascii() or decoder.getstate()[0]:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    return None
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    start = _NON_SPACE.search(head)
+    if start is None or not chunk.endswith(b"\n") or max_line_size(size) < 2 * size + 1:
+        return None
+    prepared = PreparedFile(
+        path=path,
+        rel=path.relative_to(landing_dir).as_posix(),
+        checksum=sha.hexdigest(),
+        size=size,
+        text_path=path,
+        line_reader=True,
+    )
+    if spec.format == "csv":
+        header_end = head.find(b"\n")
+        if header_end < 0 or _NON_SPACE.search(head, header_end + 1) is None:
+            return None
+        _check_header(prepared, spec, head[:header_end].decode("utf-8"))
+    return prepared
+
+
+def prepare_read(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path) -> PreparedFile:
+    """Checksum the file, check its encoding and header, from its bytes read whole."""
     data = path.read_bytes()
     prepared = PreparedFile(
         path=path,

@@ -53,7 +53,11 @@ def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     value_cols = []
     for fld in spec.fields:
         t = names[fld.name]
-        expr = t if fld.parser.label is None else fld.parser.sql(f"trim({t})")
+        expr = t
+        if fld.parser.label is not None:
+            # a value parses as itself or, failing that, trimmed: trim copies every value it
+            # sees, and a parser that accepts the value as it is gives what it gives trimmed
+            expr = f"coalesce({fld.parser.sql(t)}, {fld.parser.sql(f'trim({t})')})"
         value_cols.append(f"{expr} as {typed[fld.name]}")
 
     raw_cols = {fld.column: typed[fld.name] for fld in spec.fields if fld.column}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orchestration.loaders.readers import TRIMMED_SPACES, PreparedFile, sql_str, text_sql
+from orchestration.loaders.readers import PreparedFile, sql_str, starts_with_space, text_sql
 from orchestration.loaders.spec import SourceSpec
 
 DELIVERY_TZ = ZoneInfo("Europe/Amsterdam")
@@ -29,10 +29,7 @@ def future_limit(day: date) -> datetime:
 def _blank(text_col: str) -> str:
     """SQL: `nullif(trim(t), '') is null` (t is never ''), trimming only a value that starts
     with a space: trim copies every string it sees."""
-    return (
-        f"({text_col} is null or (list_contains([{TRIMMED_SPACES}], unicode({text_col})) "
-        f"and trim({text_col}) = ''))"
-    )
+    return f"({text_col} is null or ({starts_with_space(text_col)} and trim({text_col}) = ''))"
 
 
 def _quoted(text_col: str) -> str:

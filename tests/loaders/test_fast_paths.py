@@ -178,6 +178,18 @@ def test_trimmed_spaces_are_the_code_points_duckdb_trim_removes() -> None:
     assert ", ".join(map(str, removed)) == readers.TRIMMED_SPACES
 
 
+def test_starts_with_space_is_a_first_character_trim_removes() -> None:
+    with duckdb.connect() as con:
+        (wrong,) = con.execute(
+            "select count(*) from ("
+            "  select chr(c::integer) || suffix as v, c from range(1, 1114112) t(c), "
+            "  (values (''), ('x'), (' '), ('é')) s(suffix) where c < 55296 or c > 57343"
+            f") where {readers.starts_with_space('v')} <> list_contains("
+            f"[{readers.TRIMMED_SPACES}], c)"
+        ).fetchone()
+    assert wrong == 0
+
+
 def test_latin1_c1_bytes_are_read_the_python_way(deliver, load, con) -> None:
     # DuckDB's latin-1 decoder refuses 0x80-0x9F; such files are transcoded in Python
     text = ex.csv_text(

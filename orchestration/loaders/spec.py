@@ -18,7 +18,12 @@ Expr = Callable[[Callable[[str], str]], str]
 
 @dataclass(frozen=True)
 class Parser:
-    """Turns an export's text value into a typed value; `label` names a value that fails."""
+    """Turns an export's text value into a typed value; `label` names a value that fails.
+
+    The template gets the value untrimmed first and trimmed only when that gives null
+    (validate.py), so a value it accepts untrimmed must give what its trimmed form gives:
+    reject or ignore surrounding spaces, never read them as part of the value.
+    """
 
     sql_type: str
     template: Template

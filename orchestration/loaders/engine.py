@@ -67,7 +67,6 @@ class LoadReport:
 
 
 CHECKPOINT_THRESHOLD = "4GB"
-SMALL_FILE_BYTES = 1_000_000
 
 
 def connect(cfg: Settings, attempts: int = 20) -> duckdb.DuckDBPyConnection:
@@ -84,6 +83,10 @@ def connect(cfg: Settings, attempts: int = 20) -> duckdb.DuckDBPyConnection:
         # automatic checkpoint (16 MB of WAL) recompressed the table's last row group on
         # each commit and took a fifth of a web load. The WAL keeps commits durable.
         "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+        # A load deletes the few quarantined rows it parked in raw (see `_load`), and DuckDB
+        # cannot keep a transaction's pre-written (optimistic) row groups once it deleted from
+        # them: it would compress a big file's rows, throw that away and write them again.
+        "enable_optimistic_write": False,
     }
     for attempt in range(attempts):
         try:
@@ -391,54 +394,50 @@ def _load(
 ) -> FileReport:
     """Load one file: good rows to raw, the others to the quarantine with their reason.
 
-    Two statements, nothing big materialised: the good rows go straight into raw in one pass
-    over the file; then only the record lines that did not reach raw are staged again (in a
-    small temp table) to quarantine them. Every record line ends up in exactly one of the
-    two, which is checked. A small file is staged whole into the temp table instead, once.
+    One pass over the file: a single insert writes every record line into raw, a good row
+    as itself, a row with a reason as a parked row (negative `_source_line`, the raw line in
+    `_extra_json`, the reason in `_source_file`). The parked rows (a handful) are then moved
+    to the quarantine and deleted from raw, in the same transaction, so no other connection
+    ever sees them. Every record line is written exactly once, so it ends up in exactly one
+    of the two; that is checked.
     """
     cols = ", ".join(f'"{name}"' for name, _ in spec.columns)
-    insert = (
-        f"insert into {spec.table} ({cols}, _extra_json, _source_file, _source_line, "
-        f"_loaded_at, _partition_date) select {cols}, _extra_json, ?, _source_line, ?, ? "
-    )
-    if file.size < SMALL_FILE_BYTES:
-        # A small file is staged whole, once: planning the staging SQL costs more than its rows
-        con.execute(f"create or replace temp table _rejected as {staged_sql(spec, file, day)}")
-        row = con.execute(
-            f"{insert} from _rejected where _reason is null", [file.rel, loaded_at, day]
-        ).fetchone()
-        con.execute("delete from _rejected where _reason is null")
-    else:
-        row = con.execute(
-            f"{insert} from ({staged_sql(spec, file, day)}) where _reason is null",
-            [file.rel, loaded_at, day],
-        ).fetchone()
-        not_in_raw = (
-            f"_source_line not in (select _source_line from {spec.table} where "
-            f"_partition_date = date '{day.isoformat()}' and _source_file = {sql_str(file.rel)})"
-        )
-        con.execute(
-            "create or replace temp table _rejected as "
-            f"{staged_sql(spec, file, day, only=not_in_raw)}"
-        )
-    loaded = int(row[0]) if row else 0
+    parked = "_partition_date = ? and _source_line < 0"
     row = con.execute(
-        "select count(*), count(*) filter (_reason is null), "
-        "count(*) filter (_reason like 'invalid JSON%') from _rejected"
+        f"insert into {spec.table} ({cols}, _extra_json, _source_file, _source_line, "
+        f"_loaded_at, _partition_date) select {cols}, "
+        "case when _reason is null then _extra_json else _raw end, coalesce(_reason, ?), "
+        "case when _reason is null then _source_line else -_source_line end, ?, ? "
+        f"from ({staged_sql(spec, file, day)})",
+        [file.rel, loaded_at, day],
     ).fetchone()
-    quarantined, unexplained, invalid_json = (int(v) for v in row) if row else (0, 0, 0)
-    if unexplained:
-        raise RuntimeError(f"{file.rel}: {unexplained} line(s) neither loaded nor rejected")
+    read = int(row[0]) if row else 0
+    row = con.execute(
+        "select count(*), count(*) filter (_source_file like 'invalid JSON%') "
+        f"from {spec.table} where {parked}",
+        [day],
+    ).fetchone()
+    quarantined, invalid_json = (int(v) for v in row) if row else (0, 0)
+    loaded = read - quarantined
     if spec.format == "ndjson" and loaded == 0 and 0 < quarantined == invalid_json:
         # not one line parses: the file is not newline-delimited JSON at all
-        con.execute("drop table _rejected")
+        con.execute(f"delete from {spec.table} where {parked}", [day])
         file.problem = FileProblem(
             "not newline-delimited JSON: no line is a valid JSON record",
             "export one JSON object per line (NDJSON)",
         )
         return _reject(con, spec, day, file, load_id, loaded_at)
-    con.execute(f"{_quarantine_insert(spec, file)} from _rejected", [day, loaded_at, load_id])
-    con.execute("drop table _rejected")
+    if quarantined:
+        con.execute(
+            f"insert into audit.quarantine select {sql_str(spec.source)}, "
+            f"{sql_str(spec.entity)}, {sql_str(file.rel)}, -_source_line, _extra_json, "
+            f"_source_file, ?, ?, ? from {spec.table} where {parked}",
+            [day, loaded_at, load_id, day],
+        )
+        row = con.execute(f"delete from {spec.table} where {parked}", [day]).fetchone()
+        moved = int(row[0]) if row else 0
+        if moved != quarantined:
+            raise RuntimeError(f"{file.rel}: {quarantined} line(s) to quarantine, {moved} moved")
     read = loaded + quarantined
     notes = file.notes
     if read == 0:

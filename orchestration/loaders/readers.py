@@ -18,6 +18,7 @@ Fields are split in SQL too; Python only looks at the header line and the raw by
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
@@ -81,6 +82,17 @@ LINE_READER_DELIMITER = "\x1f"
 TRIMMED_SPACES = ", ".join(map(str, (32, 160, 5760, *range(8192, 8203), 8239, 8287, 12288)))
 
 
+def starts_with_space(text_col: str) -> str:
+    """SQL: does the (non-empty) value start with a character trim() removes?
+
+    A substring test on a literal of those characters: `list_contains([...], unicode(x))`
+    is planned as a join per use, which made planning a small file's statement slower than
+    running it.
+    """
+    spaces = "".join(chr(int(code)) for code in TRIMMED_SPACES.split(", "))
+    return f"contains({sql_str(spaces)}, left({text_col}, 1))"
+
+
 def _line_reader_fits(data: bytes) -> bool:
     """Does DuckDB's line reader split `data` exactly where the contract's `\\n` does?
 
@@ -90,9 +102,10 @@ def _line_reader_fits(data: bytes) -> bool:
     """
     if LINE_READER_DELIMITER.encode() in data:
         return False
-    crs = data.count(b"\r")
-    if crs and not crs == data.count(b"\r\n") == data.count(b"\n"):
-        return False
+    if b"\r" in data:  # `in` is a fast scan: count only when there is a CR
+        crs = data.count(b"\r")
+        if not crs == data.count(b"\r\n") == data.count(b"\n"):
+            return False
     if max_line_size(len(data)) < 2 * len(data) + 1:  # a huge file: measure its lines
         return 2 * max(map(len, data.split(b"\n"))) + 1 <= max_line_size(len(data))
     return True
@@ -108,8 +121,72 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+SCAN_CHUNK = 1 << 20  # bytes per read when a big file is scanned in chunks
+
+
 def prepare_file(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path) -> PreparedFile:
     """Checksum the file, check its encoding and header; give DuckDB a UTF-8 text to read."""
+    if spec.encoding == "utf-8" and path.stat().st_size > SCAN_CHUNK:
+        prepared = prepare_scanned(path, landing_dir, spec)
+        if prepared is not None:
+            return prepared
+    return prepare_read(path, landing_dir, spec, workdir)
+
+
+def prepare_scanned(path: Path, landing_dir: Path, spec: SourceSpec) -> PreparedFile | None:
+    """`prepare_read` for the usual big UTF-8 file, in one chunked pass, never holding it whole.
+
+    Hashes, validates UTF-8 and looks for CR and `\x1f` chunk by chunk (in the cache, not a
+    copy of the whole file and a decoded copy of it). Returns None unless the file is the
+    plain case, whose result is then known without the rest of the bytes: valid UTF-8, no
+    CR, no `\x1f`, a final newline, not too big for the line reader, and (CSV) a header line
+    and a record in the first chunk. `prepare_read` handles everything else.
+    """
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    buffer = bytearray(SCAN_CHUNK)
+    view = memoryview(buffer)
+    head = chunk = b""
+    size = 0
+    with path.open("rb", buffering=0) as handle:
+        while n := handle.readinto(buffer):
+            chunk = bytes(view[:n])
+            head = head or chunk
+            size += n
+            sha.update(chunk)
+            if b"\r" in chunk or LINE_READER_DELIMITER.encode() in chunk:
+                return None
+            # an ASCII chunk is valid UTF-8 when no multi-byte character is pending
+            if not chunk.isascii() or decoder.getstate()[0]:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    return None
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    start = _NON_SPACE.search(head)
+    if start is None or not chunk.endswith(b"\n") or max_line_size(size) < 2 * size + 1:
+        return None
+    prepared = PreparedFile(
+        path=path,
+        rel=path.relative_to(landing_dir).as_posix(),
+        checksum=sha.hexdigest(),
+        size=size,
+        text_path=path,
+        line_reader=True,
+    )
+    if spec.format == "csv":
+        header_end = head.find(b"\n")
+        if header_end < 0 or _NON_SPACE.search(head, header_end + 1) is None:
+            return None
+        _check_header(prepared, spec, head[:header_end].decode("utf-8"))
+    return prepared
+
+
+def prepare_read(path: Path, landing_dir: Path, spec: SourceSpec, workdir: Path) -> PreparedFile:
+    """Checksum the file, check its encoding and header, from its bytes read whole."""
     data = path.read_bytes()
     prepared = PreparedFile(
         path=path,
@@ -251,11 +328,10 @@ def _check_header(prepared: PreparedFile, spec: SourceSpec, text: str) -> None:
     ]
 
 
-def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None) -> str:
+def lines_sql(prepared: PreparedFile, spec: SourceSpec) -> str:
     """Physical lines of the file that can hold a record: `_source_line`, `_raw`.
 
-    CSV skips the header (line 1). Blank lines hold no record and are left out. `only`: a
-    further SQL condition on `_source_line`.
+    CSV skips the header (line 1). Blank lines hold no record and are left out.
     """
     assert prepared.text_path is not None
     first = 2 if spec.format == "csv" else 1
@@ -279,15 +355,13 @@ def lines_sql(prepared: PreparedFile, spec: SourceSpec, only: str | None = None)
     line = "case when _source_line = 1 then ltrim(_line, chr(65279)) else _line end"
     if not prepared.line_reader:
         line = f"rtrim({line}, chr(13))"  # the reader has no CR left to strip (CRLF dropped)
-    # `trim(_raw) <> ''`, with trim (slow on long lines) only for lines starting with a space;
-    # list_contains, not `not in`: DuckDB plans a long IN list as a join
+    # `trim(_raw) <> ''`, with trim (slow on long lines) only for lines starting with a space
     return f"""
         select _source_line, _raw from (
             select _source_line, {line} as _raw from ({numbered})
         )
         where _source_line >= {first} and _raw <> ''
-              and (not list_contains([{TRIMMED_SPACES}], unicode(_raw)) or trim(_raw) <> '')
-              and ({only or "true"})
+              and (not {starts_with_space("_raw")} or trim(_raw) <> '')
     """
 
 
@@ -309,9 +383,7 @@ def _csv_fields(delim: str) -> str:
     )
 
 
-def text_sql(
-    prepared: PreparedFile, spec: SourceSpec, only: str | None = None
-) -> tuple[str, dict[str, str]]:
+def text_sql(prepared: PreparedFile, spec: SourceSpec) -> tuple[str, dict[str, str]]:
     """SQL for the all-text staging relation, and the SQL name of each field's text column.
 
     Columns: `_source_line`, `_raw`, `_error` (a line that holds no readable record),
@@ -320,13 +392,11 @@ def text_sql(
     """
     names = {fld.name: f"t_{i}" for i, fld in enumerate(spec.fields)}
     if spec.format == "csv":
-        return _csv_text_sql(prepared, spec, names, only), names
-    return _json_text_sql(prepared, spec, names, only), names
+        return _csv_text_sql(prepared, spec, names), names
+    return _json_text_sql(prepared, spec, names), names
 
 
-def _csv_text_sql(
-    prepared: PreparedFile, spec: SourceSpec, names: dict[str, str], only: str | None
-) -> str:
+def _csv_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
     expected = len(prepared.header)
     cols = []
     for fld in spec.fields:
@@ -349,7 +419,7 @@ def _csv_text_sql(
             end as _error,
             {", ".join(cols)}
         from (select _source_line, _raw, {_csv_fields(spec.delimiter)} as _f
-              from ({lines_sql(prepared, spec, only)}))
+              from ({lines_sql(prepared, spec)}))
     """
 
 
@@ -368,9 +438,7 @@ def json_structure(spec: SourceSpec) -> dict[str, object]:
     return structure
 
 
-def _json_text_sql(
-    prepared: PreparedFile, spec: SourceSpec, names: dict[str, str], only: str | None
-) -> str:
+def _json_text_sql(prepared: PreparedFile, spec: SourceSpec, names: dict[str, str]) -> str:
     structure = json_structure(spec)
     known = ", ".join(sql_str(k) for k in structure)
     cols = []
@@ -399,13 +467,11 @@ def _json_text_sql(
         from (select _source_line, _raw, s{helpers},
                      case when s is not null then list_filter(try(json_keys(_raw)),
                          lambda k: not list_contains({known_list}, k)) end as _unknown
-              from ({_json_parsed_sql(prepared, spec, structure, only)}))
+              from ({_json_parsed_sql(prepared, spec, structure)}))
     """
 
 
-def _json_parsed_sql(
-    prepared: PreparedFile, spec: SourceSpec, structure: dict, only: str | None
-) -> str:
+def _json_parsed_sql(prepared: PreparedFile, spec: SourceSpec, structure: dict) -> str:
     """`_source_line`, `_raw` and `s`: the line as the structure, null unless valid JSON.
 
     `s` is `try(json_transform(_raw, ...))`, evaluated so that try() seldom meets a broken
@@ -418,7 +484,7 @@ def _json_parsed_sql(
         select _source_line, _raw,
                case when starts_with(_raw, '{{') and ends_with(_raw, '}}') then {parse}
                     when json_valid(_raw) then {parse} end as s
-        from ({lines_sql(prepared, spec, only)})
+        from ({lines_sql(prepared, spec)})
     """
 
 

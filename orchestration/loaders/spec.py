@@ -18,7 +18,12 @@ Expr = Callable[[Callable[[str], str]], str]
 
 @dataclass(frozen=True)
 class Parser:
-    """Turns an export's text value into a typed value; `label` names a value that fails."""
+    """Turns an export's text value into a typed value; `label` names a value that fails.
+
+    The template gets the value untrimmed first and trimmed only when that gives null
+    (validate.py), so a value it accepts untrimmed must give what its trimmed form gives:
+    reject or ignore surrounding spaces, never read them as part of the value.
+    """
 
     sql_type: str
     template: Template
@@ -59,16 +64,19 @@ BOOLEAN = Parser(
     "case lower({v}) when 'true' then true when 'false' then false end",
     "non-boolean value",
 )
-# `2025-03-04 10:00:00 +0100` (Shopify): an instant with its offset, stored as UTC.
+# `2025-03-04 10:00:00 +0100` (Shopify): an instant with its offset, stored as UTC (its UTC
+# wall time is its epoch: make_timestamp(epoch_us(...)) is timezone('UTC', ...) without ICU).
 TIMESTAMP_OFFSET = Parser(
     "timestamp",
-    "timezone('UTC', try_strptime({v}, '%Y-%m-%d %H:%M:%S %z'))",
+    "make_timestamp(epoch_us(try_strptime({v}, '%Y-%m-%d %H:%M:%S %z')))",
     "unparsable timestamp",
 )
-# `2025-03-04T10:00:00.000+0000` (Salesforce).
+# `2025-03-04T10:00:00.000+0000` (Salesforce); the second format only for what the first
+# does not parse (a format list tries both on every value).
 TIMESTAMP_SALESFORCE = Parser(
     "timestamp",
-    "timezone('UTC', try_strptime({v}, ['%Y-%m-%dT%H:%M:%S.%g%z', '%Y-%m-%dT%H:%M:%S%z']))",
+    "make_timestamp(epoch_us(coalesce(try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%g%z'), "
+    "try_strptime({v}, '%Y-%m-%dT%H:%M:%S%z'))))",
     "unparsable timestamp",
 )
 # `2025-03-04T10:00:00Z`: already UTC.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orchestration.loaders.readers import TRIMMED_SPACES, PreparedFile, sql_str, text_sql
+from orchestration.loaders.readers import PreparedFile, sql_str, starts_with_space, text_sql
 from orchestration.loaders.spec import SourceSpec
 
 DELIVERY_TZ = ZoneInfo("Europe/Amsterdam")
@@ -29,21 +29,17 @@ def future_limit(day: date) -> datetime:
 def _blank(text_col: str) -> str:
     """SQL: `nullif(trim(t), '') is null` (t is never ''), trimming only a value that starts
     with a space: trim copies every string it sees."""
-    return (
-        f"({text_col} is null or (list_contains([{TRIMMED_SPACES}], unicode({text_col})) "
-        f"and trim({text_col}) = ''))"
-    )
+    return f"({text_col} is null or ({starts_with_space(text_col)} and trim({text_col}) = ''))"
 
 
 def _quoted(text_col: str) -> str:
     return f"''' || {text_col} || ''''"
 
 
-def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date, only: str | None = None) -> str:
+def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     """SQL: per line `_source_line`, `_reason` (null = good), `_raw` (bad rows only),
-    `_extra_json` and the typed raw columns under their raw names. `only`: a SQL condition on
-    `_source_line` that limits the lines."""
-    text, names = text_sql(prepared, spec, only)
+    `_extra_json` and the typed raw columns under their raw names."""
+    text, names = text_sql(prepared, spec)
     typed = {name: "v" + col[1:] for name, col in names.items()}
 
     def lookup(name: str) -> str:
@@ -54,7 +50,11 @@ def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date, only: str | 
     value_cols = []
     for fld in spec.fields:
         t = names[fld.name]
-        expr = t if fld.parser.label is None else fld.parser.sql(f"trim({t})")
+        expr = t
+        if fld.parser.label is not None:
+            # a value parses as itself or, failing that, trimmed: trim copies every value it
+            # sees, and a parser that accepts the value as it is gives what it gives trimmed
+            expr = f"coalesce({fld.parser.sql(t)}, {fld.parser.sql(f'trim({t})')})"
         value_cols.append(f"{expr} as {typed[fld.name]}")
 
     raw_cols = {fld.column: typed[fld.name] for fld in spec.fields if fld.column}

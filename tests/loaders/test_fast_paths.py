@@ -178,6 +178,18 @@ def test_trimmed_spaces_are_the_code_points_duckdb_trim_removes() -> None:
     assert ", ".join(map(str, removed)) == readers.TRIMMED_SPACES
 
 
+def test_starts_with_space_is_a_first_character_trim_removes() -> None:
+    with duckdb.connect() as con:
+        (wrong,) = con.execute(
+            "select count(*) from ("
+            "  select chr(c::integer) || suffix as v, c from range(1, 1114112) t(c), "
+            "  (values (''), ('x'), (' '), ('é')) s(suffix) where c < 55296 or c > 57343"
+            f") where {readers.starts_with_space('v')} <> list_contains("
+            f"[{readers.TRIMMED_SPACES}], c)"
+        ).fetchone()
+    assert wrong == 0
+
+
 def test_latin1_c1_bytes_are_read_the_python_way(deliver, load, con) -> None:
     # DuckDB's latin-1 decoder refuses 0x80-0x9F; such files are transcoded in Python
     text = ex.csv_text(
@@ -206,3 +218,50 @@ def test_the_line_reader_numbers_lines_in_one_ordered_pipeline(deliver, con) -> 
     assert "parallel = false" in sql
     plan = con.execute(f"explain {sql}").fetchall()[0][1]
     assert "STREAMING_WINDOW" in plan.upper().replace(" ", "_")
+
+
+def _scan_cases() -> list[tuple[str, bytes]]:
+    """Files of every shape the chunked scan must either settle like a whole read or hand on."""
+    cases = []
+    for seed in range(3):
+        rng = random.Random(f"scan-{seed}")
+        for source in ("email", "crm", "shop"):
+            header, row = CSV_CASES[source]
+            lines = _messy_csv_lines(rng, header, [row(i) for i in range(60)], ",")
+            cases.append((source, ("\n".join(lines) + "\n").encode()))
+        for source in ("web", "service"):
+            text = "\n".join(_messy_json_lines(rng, source, braced=seed == 0))
+            cases.append((source, (text + rng.choice(["\n", ""])).encode()))
+    email = ex.csv_text(ex.EMAIL_HEADER, [ex.email_row(i, campaign_name="café") for i in range(9)])
+    cases += [
+        ("email", email.encode()),
+        ("email", ("\ufeff" + email).encode()),  # a BOM
+        ("email", email.encode().replace(b"\xc3\xa9", b"\xe9")),  # Latin-1 bytes
+        ("email", email.encode()[:-3]),  # a multi-byte character cut off at the end
+        ("email", email.replace("\n", "\r\n").encode()),
+        ("email", email.replace("café", "ca\x1ffé").encode()),
+        ("email", (ex.csv_text(ex.EMAIL_HEADER, []) + "\n \n\t\n").encode()),  # no record
+        ("email", ex.csv_text(["event_id;event_type"], []).encode()),  # wrong delimiter
+        ("email", email.replace("event_type,", "").encode()),  # a missing column
+        ("web", b"   \n\n  \n"),
+    ]
+    return cases
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_the_chunked_scan_settles_a_file_as_reading_it_whole_does(chunk, tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "SCAN_CHUNK", chunk)
+    settled = 0
+    for i, (source, data) in enumerate(_scan_cases()):
+        spec = SOURCES[source]
+        path = tmp_path / "landing" / source / DAY / spec.glob.replace("*", str(i))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        scanned = readers.prepare_scanned(path, tmp_path / "landing", spec)
+        if scanned is not None:
+            settled += 1
+            whole = readers.prepare_read(path, tmp_path / "landing", spec, tmp_path)
+            assert scanned == whole, (source, i)
+            assert whole.text_path == path and whole.line_reader
+    # the scan settles the usual files itself (CSV once the header and a record fit a chunk)
+    assert settled >= (16 if chunk > 1000 else 4)

@@ -5,8 +5,8 @@ One `dbt build` over a year of web events sorts and sessionises them in one stat
 than `build_chunk_days` builds the models tagged `chunked` (the web events, sessions and
 touchpoints: everything whose rows scale with events and whose rebuild needs only staging)
 chunk by chunk, each chunk an incremental run like a daily one, without tests; and then
-the whole window's `dbt build`, in which those models rebuild only the last chunk
-(var `chunked_from`, macros/incremental_window.sql) and every model's tests run.
+the whole window's `dbt build`, in which those models rebuild only the last week (var
+`chunked_from`, macros/incremental_window.sql) and every model's tests run.
 """
 
 from __future__ import annotations
@@ -53,17 +53,22 @@ def chunk_windows(first: date, last: date, chunk_days: int) -> list[tuple[date, 
     return windows
 
 
+FINAL_DAYS = 7
+
+
 def dbt_steps(first: date, last: date, chunk_days: int) -> list[DbtStep]:
-    """The dbt invocations that build first..last; one `build` when it fits one chunk."""
+    """The dbt invocations that build first..last; one `build` when it fits one chunk.
+
+    The chunks cover all but the last week, so the final build rebuilds the chunked models
+    as a daily run does: its big sorts run in chunks on their own, not beside the full
+    build's other models (which share DuckDB's memory and spill)."""
     full_window = {"min_date": first.isoformat(), "max_date": last.isoformat()}
-    windows = chunk_windows(first, last, chunk_days)
-    if len(windows) == 1:
+    if chunk_days < 1 or (last - first).days + 1 <= chunk_days:
         return [DbtStep(first, last, full_window, chunk=False)]
+    final_from = last - timedelta(days=min(FINAL_DAYS, chunk_days) - 1)
     chunks = [
         DbtStep(a, b, {"min_date": a.isoformat(), "max_date": b.isoformat()}, chunk=True)
-        for a, b in windows[:-1]
+        for a, b in chunk_windows(first, final_from - timedelta(days=1), chunk_days)
     ]
-    last_start = windows[-1][0]
-    final_vars = {**full_window, "chunked_from": last_start.isoformat()}
-    final = DbtStep(first, last, final_vars, chunk=False)
-    return [*chunks, final]
+    final_vars = {**full_window, "chunked_from": final_from.isoformat()}
+    return [*chunks, DbtStep(first, last, final_vars, chunk=False)]

@@ -30,22 +30,39 @@ def test_a_window_that_fits_one_chunk_is_one_build_with_the_window_vars() -> Non
     ]
 
 
-def test_a_long_window_runs_chunks_then_builds_everything_from_the_last_chunk() -> None:
-    steps = dbt_steps(date(2025, 1, 1), date(2025, 1, 10), 4)
+def test_a_long_window_runs_chunks_then_builds_everything_with_the_last_week() -> None:
+    steps = dbt_steps(date(2025, 1, 1), date(2025, 1, 20), 7)
     assert [(s.first, s.last, s.chunk) for s in steps] == [
-        (date(2025, 1, 1), date(2025, 1, 4), True),
-        (date(2025, 1, 5), date(2025, 1, 8), True),
-        (date(2025, 1, 1), date(2025, 1, 10), False),
+        (date(2025, 1, 1), date(2025, 1, 7), True),
+        (date(2025, 1, 8), date(2025, 1, 13), True),
+        (date(2025, 1, 1), date(2025, 1, 20), False),
     ]
     chunk_args = steps[0].args()
     assert chunk_args[:3] == ["build", "--select", "+tag:chunked"]
     assert "test" not in chunk_args  # chunks build, the final step tests
-    assert json.loads(chunk_args[-1]) == {"min_date": "2025-01-01", "max_date": "2025-01-04"}
+    assert json.loads(chunk_args[-1]) == {"min_date": "2025-01-01", "max_date": "2025-01-07"}
+    # the final build rebuilds the chunked models' last week, as a daily run would
     assert json.loads(steps[-1].args()[-1]) == {
         "min_date": "2025-01-01",
-        "max_date": "2025-01-10",
-        "chunked_from": "2025-01-09",
+        "max_date": "2025-01-20",
+        "chunked_from": "2025-01-14",
     }
+
+
+def test_the_size_m_year_is_four_chunks_and_a_final_week() -> None:
+    steps = dbt_steps(date(2025, 1, 6), date(2026, 1, 4), 92)
+    assert [s.chunk for s in steps] == [True] * 4 + [False]
+    assert steps[3].last == date(2025, 12, 28)
+    assert steps[-1].dbt_vars["chunked_from"] == "2025-12-29"
+
+
+def test_short_chunks_leave_the_final_build_at_most_a_chunk() -> None:
+    steps = dbt_steps(date(2025, 1, 1), date(2025, 1, 10), 4)
+    assert [(s.first, s.last) for s in steps if s.chunk] == [
+        (date(2025, 1, 1), date(2025, 1, 4)),
+        (date(2025, 1, 5), date(2025, 1, 6)),
+    ]
+    assert steps[-1].dbt_vars["chunked_from"] == "2025-01-07"
 
 
 def test_chunking_off_or_a_backwards_window() -> None:

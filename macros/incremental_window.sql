@@ -43,11 +43,11 @@
 {#- The dates a run builds: its window on an incremental run; on the first build (no table
     yet) every date up to the window's end, so that the first chunk of a chunked backfill
     (orchestration/defs/build_chunks.py) does not build the later chunks' dates. -#}
-{% macro in_build_window(expression) -%}
+{% macro in_build_window(expression, days_after=0) -%}
     {%- if is_incremental() -%}
-        {{ in_window(expression) }}
+        {{ in_window(expression, days_after=days_after) }}
     {%- else -%}
-        {{ expression }} <= cast('{{ window_end() }}' as date)
+        {{ expression }} <= cast('{{ window_end(days_after) }}' as date)
     {%- endif -%}
 {%- endmacro %}
 
@@ -56,8 +56,8 @@
     rows outside the window that the run also rebuilds). Deleting the dates themselves, not
     only the ids the run produces, removes rows that no longer exist: two web sessions that
     a late event merges into one leave one session id behind. -#}
-{% macro delete_window(date_column) -%}
+{% macro delete_window(date_column, days_after=0) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ in_window(date_column) }}
+        delete from {{ this }} where {{ in_window(date_column, days_after=days_after) }}
     {%- endif -%}
 {%- endmacro %}

@@ -192,12 +192,13 @@ def three_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     for number, step in enumerate(steps):
         _dbt_build(chunked_db, root / "chunked", step.first, step.last, step=step)
         if number == 0:
-            # the first chunk built its own dates only, not the whole history loaded
+            # the first chunk built its own dates (and the 2 days of lookahead a delivery can
+            # hold: var delivery_lookahead_days), not the whole history loaded
             with duckdb.connect(str(chunked_db), read_only=True) as con:
                 built = con.execute(
                     "select max(event_date) from staging.stg_web__events"
                 ).fetchone()[0]
-            assert built == step.last, f"the first chunk built events up to {built}"
+            assert built == step.last + timedelta(days=2), f"the first chunk built up to {built}"
     return full_db, daily_db, chunked_db
 
 

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_window('event_date') }}",
+        pre_hook="{{ delete_window('event_date', days_after=var('delivery_lookahead_days')) }}",
         tags=['chunked'],
     )
 }}
@@ -11,7 +11,9 @@
 -- A table, not a view like the other staging models: at 100,000 customers x 365 days the
 -- view's fingerprint and dedupe window over 55 M events were recomputed by each of its
 -- readers and tests (DECISIONLOG). Incremental by event date: a run replaces its window's
--- dates (pre-hook) and appends them rebuilt; an event's duplicates share its event date.
+-- dates (pre-hook) and appends them rebuilt; an event's duplicates share its event date. The
+-- window reaches var('delivery_lookahead_days') past the run's last date: a delivery holds
+-- the first events after midnight of a session that crossed it.
 with
 
 source as (
@@ -25,11 +27,15 @@ dated as (
     -- the run's dates; GA4 dates an event in the property's zone, and an export row without
     -- event_date takes its timestamp's local date, so that no event falls outside every run
     select * from source
-    where {{ in_build_window('event_date') }}
+    where {{ in_build_window('event_date', days_after=var('delivery_lookahead_days')) }}
     union all
     select * replace ({{ local_date('event_timestamp') }} as event_date)
     from source
-    where event_date is null and {{ in_build_window(local_date('event_timestamp')) }}
+    where
+        event_date is null
+        and {{ in_build_window(
+            local_date('event_timestamp'), days_after=var('delivery_lookahead_days')
+        ) }}
 
 ),
 

@@ -24,39 +24,27 @@ TABLE = "audit.dbt_node_results"
 BLOCKING_STATUSES = ("fail", "error", "runtime error")
 WARNING_STATUSES = ("warn",)
 
-_DDL = f"""
-create table if not exists {TABLE} (
-    unique_id varchar primary key,
-    resource_type varchar,
-    name varchar,
-    attached_to varchar,
-    status varchar,
-    failures bigint,
-    message varchar,
-    invocation_id varchar,
-    dagster_run_id varchar,
-    min_date date,
-    max_date date,
-    recorded_at timestamp
-)
-"""
-
-
-# the table's columns in order, as Arrow types (min_date/max_date arrive as ISO text)
+# The table's columns in order: SQL type, and the Arrow type a batch of results arrives in
+# (min_date/max_date as ISO text, cast on insert).
 _COLUMNS = [
-    ("unique_id", pa.string()),
-    ("resource_type", pa.string()),
-    ("name", pa.string()),
-    ("attached_to", pa.string()),
-    ("status", pa.string()),
-    ("failures", pa.int64()),
-    ("message", pa.string()),
-    ("invocation_id", pa.string()),
-    ("dagster_run_id", pa.string()),
-    ("min_date", pa.string()),
-    ("max_date", pa.string()),
-    ("recorded_at", pa.timestamp("us")),
+    ("unique_id", "varchar primary key", pa.string()),
+    ("resource_type", "varchar", pa.string()),
+    ("name", "varchar", pa.string()),
+    ("attached_to", "varchar", pa.string()),
+    ("status", "varchar", pa.string()),
+    ("failures", "bigint", pa.int64()),
+    ("message", "varchar", pa.string()),
+    ("invocation_id", "varchar", pa.string()),
+    ("dagster_run_id", "varchar", pa.string()),
+    ("min_date", "date", pa.string()),
+    ("max_date", "date", pa.string()),
+    ("recorded_at", "timestamp", pa.timestamp("us")),
 ]
+_DDL = (
+    f"create table if not exists {TABLE} ("
+    + ", ".join(f"{name} {sql_type}" for name, sql_type, _ in _COLUMNS)
+    + ")"
+)
 
 
 @dataclass(frozen=True)
@@ -135,8 +123,8 @@ def record_dbt_results(
         )
     if rows:
         # one statement over an Arrow table: executemany upserts row by row (6 s for 400)
-        columns = [name for name, _ in _COLUMNS]
-        schema = pa.schema(_COLUMNS)
+        columns = [name for name, _, _ in _COLUMNS]
+        schema = pa.schema([(name, arrow_type) for name, _, arrow_type in _COLUMNS])
         table = pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in rows], schema)
         con.register("_dbt_node_results_batch", table)
         try:

@@ -166,8 +166,9 @@ class SourceSpec:
     format: Literal["csv", "ndjson"]
     fields: tuple[Field, ...]
     key: tuple[str, ...]
-    # raw column (timestamp or date) that the "timestamp in the future" rule checks
-    timestamp: str
+    # raw columns (timestamps or dates) the "timestamp in the future" rule checks, in order:
+    # every time the record claims for itself (a clock error can hit any of them)
+    timestamps: tuple[str, ...]
     description: str
     encoding: Literal["utf-8", "latin-1"] = "utf-8"
     delimiter: str = ","

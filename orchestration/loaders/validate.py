@@ -36,6 +36,26 @@ def _quoted(text_col: str) -> str:
     return f"''' || {text_col} || ''''"
 
 
+def _future_check(column: str, column_type: str, day: date) -> tuple[str, str]:
+    """(condition, reason) of the "timestamp in the future" rule for one raw column."""
+    col = f'"{column}"'
+    if column_type == "date":
+        # a date is in the future when the day lies wholly after the limit's date
+        last_ok = day + timedelta(days=FUTURE_DAYS)
+        return (
+            f"{col} > date '{last_ok.isoformat()}'",
+            f"'timestamp in the future: {column} ' || strftime({col}, '%Y-%m-%d')"
+            f" || ' is more than {FUTURE_DAYS} days after the end of delivery date {day}'",
+        )
+    limit = future_limit(day)
+    return (
+        f"{col} > timestamp '{limit.isoformat(sep=' ')}'",
+        f"'timestamp in the future: {column} ' || "
+        f"strftime({col}, '%Y-%m-%d %H:%M:%S') || ' UTC is more than {FUTURE_DAYS} days "
+        f"after the end of delivery date {day.isoformat()}'",
+    )
+
+
 def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     """SQL: per line `_source_line`, `_reason` (null = good), `_raw` (bad rows only),
     `_extra_json` and the typed raw columns under their raw names."""
@@ -79,28 +99,8 @@ def staged_sql(spec: SourceSpec, prepared: PreparedFile, day: date) -> str:
     for rule in spec.rules:
         checks.append((rule.bad(lookup), rule.reason(lookup)))
 
-    ts_col = f'"{spec.timestamp}"'
-    ts_type = dict(spec.columns)[spec.timestamp]
-    if ts_type == "date":
-        # a date is in the future when the day lies wholly after the limit's date
-        last_ok = day + timedelta(days=FUTURE_DAYS)
-        checks.append(
-            (
-                f"{ts_col} > date '{last_ok.isoformat()}'",
-                f"'timestamp in the future: {spec.timestamp} ' || strftime({ts_col}, '%Y-%m-%d')"
-                f" || ' is more than {FUTURE_DAYS} days after the end of delivery date {day}'",
-            )
-        )
-    else:
-        limit = future_limit(day)
-        checks.append(
-            (
-                f"{ts_col} > timestamp '{limit.isoformat(sep=' ')}'",
-                f"'timestamp in the future: {spec.timestamp} ' || "
-                f"strftime({ts_col}, '%Y-%m-%d %H:%M:%S') || ' UTC is more than {FUTURE_DAYS} days "
-                f"after the end of delivery date {day.isoformat()}'",
-            )
-        )
+    for column in spec.timestamps:
+        checks.append(_future_check(column, dict(spec.columns)[column], day))
 
     whens = "\n".join(f"when {cond} then {reason}" for cond, reason in checks)
     raw_select = ", ".join(f'{expr} as "{col}"' for col, expr in raw_cols.items())

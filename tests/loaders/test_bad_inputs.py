@@ -356,6 +356,45 @@ def test_future_rule_for_a_date_column(deliver, load, con) -> None:
     ]
 
 
+
+def test_future_rule_checks_every_time_the_record_claims(deliver, load, con) -> None:
+    # a clock error in the creation time alone (the update time is fine): the size-M
+    # benchmark found such shop orders dated 2099 in the marts, stretching the lifecycle
+    # months to 2099
+    deliver(
+        "shop",
+        [
+            ex.shop_row(1001),
+            ex.shop_row(1002, **{"Created at": "2099-03-04 10:15:00 +0100"}),
+        ],
+    )
+    deliver("service", [ex.ticket(1), ex.ticket(2, created_at="2099-03-04T09:00:00Z")])
+    deliver("crm", [ex.crm_row(1), ex.crm_row(2, CreatedDate="2099-06-01T08:00:00.000+0000")])
+    for source in ("shop", "service", "crm"):
+        load(source)
+    assert quarantine(con, "shop") == [
+        (
+            3,
+            "timestamp in the future: created_at 2099-03-04 09:15:00 UTC is more than 2 days "
+            "after the end of delivery date 2025-03-04",
+        )
+    ]
+    assert quarantine(con, "service") == [
+        (
+            2,
+            "timestamp in the future: created_at 2099-03-04 09:00:00 UTC is more than 2 days "
+            "after the end of delivery date 2025-03-04",
+        )
+    ]
+    assert quarantine(con, "crm") == [
+        (
+            3,
+            "timestamp in the future: created_date 2099-06-01 08:00:00 UTC is more than 2 days "
+            "after the end of delivery date 2025-03-04",
+        )
+    ]
+    assert_reconciles(con)
+
 # more row rules ------------------------------------------------------------------------------
 def test_wrong_field_count_and_unbalanced_quotes(deliver, load, con) -> None:
     text = ex.csv_text(ex.LOYALTY_HEADER, [ex.loyalty_row(1)])

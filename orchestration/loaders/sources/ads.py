@@ -20,5 +20,5 @@ SPEC = SourceSpec(
     ),
     rules=(not_negative("impressions"), not_negative("clicks"), not_negative("spend")),
     key=("date", "platform", "campaign_id", "_source_line"),
-    timestamp="date",
+    timestamps=("date",),
 )

@@ -24,6 +24,6 @@ SPEC = SourceSpec(
         Field("WebAccountId", "web_account_id"),
     ),
     key=("contact_id", "_partition_date"),
-    timestamp="last_modified_date",
+    timestamps=("last_modified_date", "created_date"),
     snapshot=True,
 )

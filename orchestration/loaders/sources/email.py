@@ -22,5 +22,5 @@ SPEC = SourceSpec(
     ),
     rules=(one_of("event_type", EVENT_TYPES),),
     key=("event_id", "_source_line"),
-    timestamp="occurred_at",
+    timestamps=("occurred_at",),
 )

@@ -22,5 +22,5 @@ SPEC = SourceSpec(
     ),
     rules=(one_of("reason", REASONS),),
     key=("entry_id", "_source_line"),
-    timestamp="occurred_at",
+    timestamps=("occurred_at",),
 )

@@ -63,5 +63,5 @@ SPEC = SourceSpec(
         "line_number",
     ),
     key=("receipt_number", "line_number", "_source_line"),
-    timestamp="sold_at",
+    timestamps=("sold_at",),
 )

@@ -24,5 +24,5 @@ SPEC = SourceSpec(
         Field("satisfaction_rating.score", "satisfaction_score"),
     ),
     key=("ticket_id", "updated_at", "_source_line"),
-    timestamp="updated_at",
+    timestamps=("updated_at", "created_at"),
 )

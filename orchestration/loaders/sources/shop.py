@@ -42,5 +42,5 @@ SPEC = SourceSpec(
         Field("Tags", "tags"),
     ),
     key=("name", "lineitem_sku", "updated_at", "_source_line"),
-    timestamp="updated_at",
+    timestamps=("updated_at", "created_at"),
 )

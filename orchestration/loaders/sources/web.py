@@ -154,5 +154,5 @@ SPEC = SourceSpec(
         "extra_params_json",
     ),
     key=("user_pseudo_id", "event_timestamp", "event_name", "_source_line"),
-    timestamp="event_timestamp",
+    timestamps=("event_timestamp",),
 )

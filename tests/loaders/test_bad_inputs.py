@@ -356,7 +356,6 @@ def test_future_rule_for_a_date_column(deliver, load, con) -> None:
     ]
 
 
-
 def test_future_rule_checks_every_time_the_record_claims(deliver, load, con) -> None:
     # a clock error in the creation time alone (the update time is fine): the size-M
     # benchmark found such shop orders dated 2099 in the marts, stretching the lifecycle
@@ -394,6 +393,7 @@ def test_future_rule_checks_every_time_the_record_claims(deliver, load, con) -> 
         )
     ]
     assert_reconciles(con)
+
 
 # more row rules ------------------------------------------------------------------------------
 def test_wrong_field_count_and_unbalanced_quotes(deliver, load, con) -> None:

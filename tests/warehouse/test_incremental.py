@@ -50,6 +50,7 @@ DBT = Path(sys.executable).parent / "dbt"
 # Every incremental model of issue 6, and the identity assignments they re-key from.
 TABLES = (
     "staging.stg_web__events",
+    "intermediate.int_web_identifiers_daily",
     "intermediate.int_web_sessions_built",
     "intermediate.int_touchpoints_unioned",
     "marts.fct_touchpoints",

@@ -30,9 +30,9 @@ observations as (
     select
         'cookie',
         cookie_id,
-        min(occurred_at),
-        max(occurred_at)
-    from {{ ref('stg_web__events') }}
+        min(first_seen_at),
+        max(last_seen_at)
+    from {{ ref('int_web_identifiers_daily') }}
     group by cookie_id
     union all
     select

@@ -8,9 +8,10 @@
 -- shop order, a store return to its original sale, a ticket to the order it is about.
 with
 
-web_events as (
+web_identifiers as (
 
-    select * from {{ ref('stg_web__events') }}
+    -- the web events' identifiers per date (a tenth of the events' rows)
+    select * from {{ ref('int_web_identifiers_daily') }}
 
 ),
 
@@ -53,8 +54,8 @@ web_logins as (
     select
         cookie_id,
         web_account_id,
-        min(occurred_at) as seen_at
-    from web_events
+        min(first_seen_at) as seen_at
+    from web_identifiers
     where web_account_id is not null
     group by cookie_id, web_account_id
 
@@ -66,9 +67,9 @@ web_purchases as (
         transaction_id,
         min(cookie_id) as cookie_id,
         min(web_account_id) as web_account_id,
-        min(occurred_at) as seen_at
-    from web_events
-    where event_name = 'purchase' and transaction_id is not null
+        min(first_seen_at) as seen_at
+    from web_identifiers
+    where transaction_id is not null  -- purchase events only
     group by transaction_id
 
 ),

@@ -51,6 +51,7 @@ DBT = Path(sys.executable).parent / "dbt"
 TABLES = (
     "staging.stg_web__events",
     "intermediate.int_web_identifiers_daily",
+    "staging.stg_email__events",
     "intermediate.int_web_sessions_built",
     "intermediate.int_touchpoints_unioned",
     "marts.fct_touchpoints",

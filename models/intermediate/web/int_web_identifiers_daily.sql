@@ -21,9 +21,9 @@ events as (
         event_date,
         cookie_id,
         web_account_id,
+        occurred_at,
         -- the transaction of a purchase event only: what ties a cookie to a shop order
-        case when event_name = 'purchase' then transaction_id end as transaction_id,
-        occurred_at
+        case when event_name = 'purchase' then transaction_id end as transaction_id
     from {{ ref('stg_web__events') }}
     where {{ in_build_window('event_date', days_after=var('delivery_lookahead_days')) }}
 

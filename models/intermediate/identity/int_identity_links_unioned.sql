@@ -10,7 +10,7 @@ with
 
 web_identifiers as (
 
-    -- the web events' identifiers per date (a tenth of the events' rows)
+    -- the web events' identifiers per date (size M: 7.9 M rows for 54.7 M events)
     select * from {{ ref('int_web_identifiers_daily') }}
 
 ),

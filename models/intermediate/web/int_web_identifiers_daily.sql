@@ -10,7 +10,7 @@
 
 -- The identifiers the web events show, per event date: one row per date, cookie, logged-in
 -- account and purchase transaction, with the first and last event time. The identity models
--- read this instead of the events: it is about a tenth of their rows, so a daily run's
+-- read this instead of the events: it is a seventh of their rows (size M), so a daily run's
 -- identity rebuild no longer scans a year of events (size M: docs/benchmarks.md).
 -- Incremental on the same dates as stg_web__events, which it follows.
 with

@@ -139,15 +139,16 @@ def prepare_scanned(path: Path, landing_dir: Path, spec: SourceSpec) -> Prepared
     Hashes, validates UTF-8 and looks for CR and `\x1f` chunk by chunk (in the cache, not a
     copy of the whole file and a decoded copy of it). Returns None unless the file is the
     plain case, whose result is then known without the rest of the bytes: valid UTF-8, no
-    CR, no `\x1f`, a final newline, not too big for the line reader, and (CSV) a header line
-    and a record in the first chunk. `prepare_read` handles everything else.
+    CR, no `\x1f`, a final newline, no line too long for the line reader, and (CSV) a header
+    line and a record in the first chunk. `prepare_read` handles everything else.
     """
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     buffer = bytearray(SCAN_CHUNK)
     view = memoryview(buffer)
     head = chunk = b""
-    size = 0
+    size = run = longest = 0  # bytes since the last newline; the longest line so far
+    shortest_limit = max_line_size(0)  # a line below half of it fits any file's limit
     with path.open("rb", buffering=0) as handle:
         while n := handle.readinto(buffer):
             chunk = bytes(view[:n])
@@ -156,6 +157,16 @@ def prepare_scanned(path: Path, landing_dir: Path, spec: SourceSpec) -> Prepared
             sha.update(chunk)
             if b"\r" in chunk or LINE_READER_DELIMITER.encode() in chunk:
                 return None
+            # line lengths, for a file too big to rule out a line past the reader's limit
+            first = chunk.find(b"\n")
+            if first < 0:
+                run += n
+            else:
+                last = chunk.rfind(b"\n")
+                longest = max(longest, run + first)
+                if 2 * (last - first) + 1 > shortest_limit:  # an inner line might be long
+                    longest = max(longest, *map(len, chunk[first + 1 : last].split(b"\n")))
+                run = n - last - 1
             # an ASCII chunk is valid UTF-8 when no multi-byte character is pending
             if not chunk.isascii() or decoder.getstate()[0]:
                 try:
@@ -167,7 +178,7 @@ def prepare_scanned(path: Path, landing_dir: Path, spec: SourceSpec) -> Prepared
     except UnicodeDecodeError:
         return None
     start = _NON_SPACE.search(head)
-    if start is None or not chunk.endswith(b"\n") or max_line_size(size) < 2 * size + 1:
+    if start is None or not chunk.endswith(b"\n") or 2 * longest + 1 > max_line_size(size):
         return None
     prepared = PreparedFile(
         path=path,

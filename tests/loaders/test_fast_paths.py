@@ -265,3 +265,30 @@ def test_the_chunked_scan_settles_a_file_as_reading_it_whole_does(chunk, tmp_pat
             assert whole.text_path == path and whole.line_reader
     # the scan settles the usual files itself (CSV once the header and a record fit a chunk)
     assert settled >= (16 if chunk > 1000 else 4)
+
+
+@pytest.mark.parametrize("chunk", [16, 64, 256])
+def test_the_chunked_scan_measures_lines_against_the_readers_limit(chunk, tmp_path, monkeypatch):
+    # as if every file were huge: a line over 40 bytes is past the line reader's limit, so
+    # the scan must hand such a file on (prepare_read takes the text splitter), whether the
+    # line lies inside a chunk or across several
+    monkeypatch.setattr(readers, "SCAN_CHUNK", chunk)
+    monkeypatch.setattr(readers, "max_line_size", lambda size: 81)
+    short = ex.csv_text(["event_id", "x"], [{"event_id": f"e{i}", "x": "y"} for i in range(5)])
+    cases = [(source, data) for source, data in _scan_cases() if source == "email"]
+    cases += [("email", short.encode()), ("email", (short + "e9," + "z" * 40 + "\n").encode())]
+    settled = too_long = 0
+    for i, (source, data) in enumerate(cases):
+        spec = SOURCES[source]
+        path = tmp_path / "landing" / source / DAY / spec.glob.replace("*", str(i))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        scanned = readers.prepare_scanned(path, tmp_path / "landing", spec)
+        whole = readers.prepare_read(path, tmp_path / "landing", spec, tmp_path)
+        if not whole.line_reader:
+            too_long += 1
+            assert scanned is None, i
+        elif scanned is not None:
+            settled += 1
+            assert scanned == whole, i
+    assert settled >= 1 and too_long >= 2

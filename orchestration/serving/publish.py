@@ -143,10 +143,6 @@ def publish(
             f"attach {quote_path(tmp)} as {SERVING_ALIAS} "
             f"(storage_version '{SERVING_STORAGE_VERSION}')"
         )
-        # The copy need not keep the build tables' row order (a table has none in SQL; each
-        # row group still comes from one stretch of the source): writing row groups as the
-        # threads finish them cut the three biggest facts' copy by a fifth at size M.
-        con.execute("set preserve_insertion_order = false")
         rows: dict[str, int] = {}
         for schema in sorted({m.schema for m in models} | {"meta"}):
             con.execute(f'create schema {SERVING_ALIAS}."{schema}"')

@@ -28,14 +28,16 @@ DBT = Path(sys.executable).parent / "dbt"
 TABLE = "marts.fct_touchpoints"
 
 
-def _check(build_db: Path, work: Path, first: date, last: date) -> tuple[int, str, str]:
-    """Run the check on fct_touchpoints for the window first..last: exit code, output, SQL."""
+def _check(
+    build_db: Path, work: Path, first: date, last: date, model: str = "fct_touchpoints"
+) -> tuple[int, str, str]:
+    """Run the check on `model` for the window first..last: exit code, output, SQL."""
     env = {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}
     args = [
         str(DBT),
         "test",
         "--select",
-        "fct_touchpoints,test_name:unique_in_run_window",
+        f"{model},test_name:unique_in_run_window",
         "--vars",
         json.dumps({"min_date": str(first), "max_date": str(last)}),
         "--target-path",
@@ -46,7 +48,7 @@ def _check(build_db: Path, work: Path, first: date, last: date) -> tuple[int, st
     done = subprocess.run(
         args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )
-    (compiled,) = (work / "target" / "compiled").rglob("unique_in_run_window_fct_touch*.sql")
+    (compiled,) = (work / "target" / "compiled").rglob("unique_in_run_window*.sql")  # one test
     return done.returncode, done.stdout, compiled.read_text()
 
 
@@ -87,3 +89,32 @@ def test_a_backfill_window_checks_every_key(
     assert "as rebuilt" not in sql  # every key, dbt's own way
     assert code == 1
     assert "Got 1 result" in out, out[-2000:]
+
+
+def test_a_daily_window_narrowed_by_the_event_time_still_finds_the_old_row(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # stg_web__events looks up the rebuilt keys only among rows with a rebuilt event time
+    # (constant_per_key: occurred_at, which the fingerprint hashes); an event copied onto the
+    # first day keeps its time, so the narrowed check must still see it
+    copy = tmp_path / "build.duckdb"
+    shutil.copy(warehouse.cfg.build_db, copy)
+    table = "staging.stg_web__events"
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            f"insert into {table} select * replace (cast(? as date) as event_date) "
+            f"from {table} where event_date = ? order by event_id limit 1",
+            [warehouse.first, warehouse.last],
+        )
+    code, out, sql = _check(copy, tmp_path, warehouse.last, warehouse.last, "stg_web__events")
+    assert "occurred_at in (" in sql
+    assert code == 1
+    assert "Got 1 result" in out, out[-2000:]
+    code, out, _ = _check(
+        warehouse.cfg.build_db,
+        tmp_path / "clean",
+        warehouse.last,
+        warehouse.last,
+        "stg_web__events",
+    )
+    assert code == 0, out[-2000:]

@@ -68,14 +68,24 @@ reclassified as (
 
 in_scope as (
 
-    select * from touchpoints
     {% if is_incremental() -%}
-        where
-            {{ in_window('touchpoint_date') }}
-            or {{ in_window('delivered_on') }}
-            or identifier_id in (select changed_identifiers.identifier_id from changed_identifiers)
-            or visitor_id in (select changed_identifiers.identifier_id from changed_identifiers)
-            or touchpoint_id in (select reclassified.touchpoint_id from reclassified)
+        -- one scan per reason, not one OR of them: DuckDB cannot push an OR with IN-lists
+        -- into the scan and read every column of every touchpoint (size M, cold page cache:
+        -- 27 s against 9 s). Touchpoints are unique, so `union` loses none.
+        select * from touchpoints where {{ in_window('touchpoint_date') }}
+        union
+        select * from touchpoints where {{ in_window('delivered_on') }}
+        union
+        select * from touchpoints
+        where identifier_id in (select changed_identifiers.identifier_id from changed_identifiers)
+        union
+        select * from touchpoints
+        where visitor_id in (select changed_identifiers.identifier_id from changed_identifiers)
+        union
+        select * from touchpoints
+        where touchpoint_id in (select reclassified.touchpoint_id from reclassified)
+    {%- else %}
+    select * from touchpoints
     {%- endif %}
 
 )

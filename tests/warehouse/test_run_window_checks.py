@@ -52,18 +52,26 @@ def _check(
     return done.returncode, done.stdout, compiled.read_text()
 
 
-@pytest.fixture
-def copy_with_an_old_duplicate(warehouse: Warehouse, tmp_path: Path) -> Path:
-    """The build database, with a row of the last day copied onto the first day."""
+def _copy_with_an_old_duplicate(
+    warehouse: Warehouse, tmp_path: Path, table: str, date_column: str, key: str
+) -> Path:
+    """The build database, with a row of `table`'s last day copied onto the first day."""
     copy = tmp_path / "build.duckdb"
     shutil.copy(warehouse.cfg.build_db, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute(
-            f"insert into {TABLE} select * replace (cast(? as date) as touchpoint_date) "
-            f"from {TABLE} where touchpoint_date = ? order by touchpoint_id limit 1",
+            f"insert into {table} select * replace (cast(? as date) as {date_column}) "
+            f"from {table} where {date_column} = ? order by {key} limit 1",
             [warehouse.first, warehouse.last],
         )
     return copy
+
+
+@pytest.fixture
+def copy_with_an_old_duplicate(warehouse: Warehouse, tmp_path: Path) -> Path:
+    return _copy_with_an_old_duplicate(
+        warehouse, tmp_path, TABLE, "touchpoint_date", "touchpoint_id"
+    )
 
 
 def test_the_warehouse_passes_the_check(warehouse: Warehouse, tmp_path: Path) -> None:
@@ -97,15 +105,9 @@ def test_a_daily_window_narrowed_by_the_event_time_still_finds_the_old_row(
     # stg_web__events looks up the rebuilt keys only among rows with a rebuilt event time
     # (constant_per_key: occurred_at, which the fingerprint hashes); an event copied onto the
     # first day keeps its time, so the narrowed check must still see it
-    copy = tmp_path / "build.duckdb"
-    shutil.copy(warehouse.cfg.build_db, copy)
-    table = "staging.stg_web__events"
-    with duckdb.connect(str(copy)) as con:
-        con.execute(
-            f"insert into {table} select * replace (cast(? as date) as event_date) "
-            f"from {table} where event_date = ? order by event_id limit 1",
-            [warehouse.first, warehouse.last],
-        )
+    copy = _copy_with_an_old_duplicate(
+        warehouse, tmp_path, "staging.stg_web__events", "event_date", "event_id"
+    )
     code, out, sql = _check(copy, tmp_path, warehouse.last, warehouse.last, "stg_web__events")
     assert "occurred_at in (" in sql
     assert code == 1

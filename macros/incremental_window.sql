@@ -55,9 +55,37 @@
     the window's dates, then inserts them rebuilt (delete+insert on the row id replaces the
     rows outside the window that the run also rebuilds). Deleting the dates themselves, not
     only the ids the run produces, removes rows that no longer exist: two web sessions that
-    a late event merges into one leave one session id behind. -#}
+    a late event merges into one leave one session id behind.
+
+    The deleted range is logged in audit.dbt_window_deletes, stamped like the rows the run
+    builds (built_at): the publish replays it on the serving copy, which carries the rows
+    the run did not touch forward (orchestration/serving/publish.py). -#}
 {% macro delete_window(date_column, days_after=0) -%}
     {%- if is_incremental() -%}
+        create schema if not exists audit;
+        create table if not exists audit.dbt_window_deletes (
+            schema_name varchar,
+            table_name varchar,
+            date_column varchar,
+            from_date date,
+            to_date date,
+            deleted_at timestamp
+        );
+        insert into audit.dbt_window_deletes values (
+            '{{ this.schema }}',
+            '{{ this.identifier }}',
+            '{{ date_column }}',
+            cast('{{ window_start() }}' as date),
+            cast('{{ window_end(days_after) }}' as date),
+            {{ built_at() }}
+        );
         delete from {{ this }} where {{ in_window(date_column, days_after=days_after) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- When this dbt invocation built a row: its start time (UTC), one value for every model of
+    the run. Facts stamped with it (column `_built_at`) are published incrementally: the
+    publish copies the rows stamped after the serving file's watermark and keeps the rest. -#}
+{% macro built_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}

@@ -19,6 +19,8 @@ class PublicModel:
     alias: str
     fqn: tuple[str, ...]
     columns: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # the incremental model's delete+insert key (one column), else None
+    unique_key: str | None = None
 
     @property
     def folder(self) -> str | None:
@@ -37,6 +39,15 @@ class PublicModel:
     @property
     def relation(self) -> str:
         return f'"{self.schema}"."{self.alias}"'
+
+
+def _single_unique_key(config: Mapping[str, Any]) -> str | None:
+    if config.get("materialized") != "incremental":
+        return None
+    key = config.get("unique_key")
+    if isinstance(key, list):
+        key = key[0] if len(key) == 1 else None
+    return key if isinstance(key, str) and key else None
 
 
 def public_models(manifest: Mapping[str, Any]) -> list[PublicModel]:
@@ -59,6 +70,7 @@ def public_models(manifest: Mapping[str, Any]) -> list[PublicModel]:
                 alias=node.get("alias") or node["name"],
                 fqn=tuple(node.get("fqn", [])),
                 columns=node.get("columns", {}),
+                unique_key=_single_unique_key(config),
             )
         )
     return sorted(models, key=lambda m: (m.schema, m.alias))

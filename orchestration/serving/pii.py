@@ -102,8 +102,10 @@ def check_table(
     label: str,
     columns: Sequence[tuple[str, str]],
     meta_by_column: Mapping[str, Mapping[str, Any]],
+    where: str | None = None,
 ) -> list[PiiViolation]:
-    """Name rule on every column, then an e-mail value scan on the text columns."""
+    """Name rule on every column, then an e-mail value scan on the text columns (on the rows
+    `where` selects, when given)."""
     found = []
     for name, data_type in columns:
         reason = name_violation(name, data_type, meta_by_column.get(name, {}).get("meta"))
@@ -115,7 +117,8 @@ def check_table(
         # and filters in the scan (fct_touchpoints at size M: 0.9 s, against 9.4 s for one
         # scan of all the columns with a filtered count each)
         counts = ", ".join(
-            f"(select count(*) from {relation} where contains(\"{c}\", '@') "
+            f"(select count(*) from {relation} where {f'({where}) and ' if where else ''}"
+            f"contains(\"{c}\", '@') "
             f"and regexp_full_match(\"{c}\", '{EMAIL_PATTERN}'))"
             for c in text_columns
         )

@@ -1,5 +1,13 @@
-"""Publish: copy the public marts from the build database into a new serving file, then
+"""Publish: write the public marts from the build database into a new serving file, then
 swap it in with one `os.replace`.
+
+The new file starts as a copy of the served one when it can (an incremental publish): a fact
+stamped with `_built_at` (macro `built_at`) then gets only its rows built since the served
+file's watermark, after the window deletes dbt logged in `audit.dbt_window_deletes` are
+replayed on it. Every other mart, and a fact whose columns changed, is copied whole. A
+carried table whose row count then differs from the build's is copied whole too: the rows
+the replay keeps are a superset of the build's (docs/operations.md has the argument), so
+equal counts mean equal rows.
 
 Why this is atomic for readers: the new file is complete, checkpointed and fsynced before
 the rename; `rename(2)` swaps the directory entry in one step. A reader that has the old
@@ -13,6 +21,7 @@ many BI drivers bundle) can open it; duckdb 2.0's default format is unreadable t
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Mapping, Sequence
@@ -21,6 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from orchestration.config import PROJECT_DIR, Settings, settings
 from orchestration.serving import gate, pii
 from orchestration.serving.db import BUILD_ALIAS, connect_build, quote_path
@@ -28,6 +39,11 @@ from orchestration.serving.manifest import PublicModel, public_models
 
 SERVING_STORAGE_VERSION = "v1.0.0"
 SERVING_ALIAS = "pub"
+BUILT_AT = "_built_at"  # the stamp of incrementally published facts; not published itself
+WINDOW_DELETES = "audit.dbt_window_deletes"  # written by macro delete_window
+# A table rebuilt this much (a full refresh) is copied whole: cheaper than replacing nearly
+# every row, and the copy leaves no freed blocks behind in the file.
+MOSTLY_REBUILT = 0.9
 
 
 class PublishError(Exception):
@@ -45,6 +61,10 @@ class PublishResult:
     tables: Mapping[str, int]  # schema.table -> rows
     warnings: Sequence[gate.NodeResult] = field(default_factory=list)
     seconds: float = 0.0
+    # tables brought up to date in a copy of the served file; the others were copied whole
+    updated: Sequence[str] = field(default_factory=list)
+    # carried tables copied whole after all, with the reason
+    recopied: Mapping[str, str] = field(default_factory=dict)
 
 
 def git_commit(project_dir: Path = PROJECT_DIR) -> str | None:
@@ -70,15 +90,97 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _columns(con: Any, model: PublicModel) -> list[tuple[str, str]]:
+def _columns(con: Any, model: PublicModel, database: str = BUILD_ALIAS) -> list[tuple[str, str]]:
     return [
         (row[0], row[1])
         for row in con.execute(
             "select column_name, data_type from duckdb_columns() where database_name = ? "
             "and schema_name = ? and table_name = ? order by column_index",
-            [BUILD_ALIAS, model.schema, model.alias],
+            [database, model.schema, model.alias],
         ).fetchall()
     ]
+
+
+def _published(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, data_type) for name, data_type in columns if name != BUILT_AT]
+
+
+def _select_list(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f'"{name}"' for name, _ in _published(columns))
+
+
+def _served_watermark(serving_db: Path) -> datetime | None:
+    """The watermark of the served file, if the next version may start as its copy."""
+    if not serving_db.exists():
+        return None
+    try:
+        with duckdb.connect(str(serving_db), read_only=True) as served:
+            row = served.execute(
+                "select built_through, storage_version from meta.published"
+            ).fetchone()
+    except duckdb.Error:
+        return None  # written before watermarks existed, or unreadable: publish whole
+    if not row or row[0] is None or row[1] != SERVING_STORAGE_VERSION:
+        return None
+    return row[0]
+
+
+def _has_window_log(con: Any) -> bool:
+    schema, table = WINDOW_DELETES.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
+            "and table_name = ?",
+            [BUILD_ALIAS, schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _build_watermark(con: Any, stamped: Sequence[PublicModel]) -> datetime | None:
+    """The newest stamp in the build: every later dbt run stamps its rows after it."""
+    parts = [f"select max({BUILT_AT}) as stamp from {m.relation}" for m in stamped]
+    if _has_window_log(con):
+        parts.append(f"select max(deleted_at) from {WINDOW_DELETES}")
+    if not parts:
+        return None
+    row = con.execute(f"select max(stamp) from ({' union all '.join(parts)})").fetchone()
+    return row[0] if row else None
+
+
+def _count(con: Any, relation: str) -> int:
+    row = con.execute(f"select count(*) from {relation}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _update_in_place(con: Any, model: PublicModel, since: datetime, columns: list) -> str | None:
+    """Bring a carried table up to the build; the reason to copy it whole instead, or None.
+
+    Replays the window deletes logged after `since`, then replaces the rows of every key
+    built after it (dbt's delete+insert), as the dbt runs did on the build table."""
+    source, target = f"{BUILD_ALIAS}.{model.relation}", f"{SERVING_ALIAS}.{model.relation}"
+    changed = f"from {source} where {BUILT_AT} > ?"
+    built = _count(con, source)
+    row = con.execute(f"select count(*) {changed}", [since]).fetchone()
+    fresh = int(row[0]) if row else 0
+    if built and fresh >= MOSTLY_REBUILT * built:
+        return f"{fresh} of {built} rows rebuilt since the last publish"
+    if _has_window_log(con):
+        windows = con.execute(
+            f"select date_column, from_date, to_date from {WINDOW_DELETES} "
+            "where schema_name = ? and table_name = ? and deleted_at > ?",
+            [model.schema, model.alias, since],
+        ).fetchall()
+        for date_column, first, last in windows:
+            dates = f'"{date_column}" between ? and ?'
+            con.execute(f"delete from {target} where {dates}", [first, last])
+    key = model.unique_key
+    con.execute(f'delete from {target} where "{key}" in (select "{key}" {changed})', [since])
+    names = _select_list(columns)
+    con.execute(f"insert into {target} ({names}) select {names} {changed}", [since])
+    served = _count(con, target)
+    if served != built:
+        return f"{served} rows after the update against {built} built"
+    return None
 
 
 def _publish_kpi_definitions(con: Any, manifest: Mapping[str, Any]) -> None:
@@ -108,8 +210,11 @@ def publish(
     max_date: str | None = None,
     dagster_run_id: str | None = None,
     cfg: Settings | None = None,
+    full: bool = False,
 ) -> PublishResult:
-    """Audit (gate + PII guard) and publish every public model; raise PublishError if refused."""
+    """Audit (gate + PII guard) and publish every public model; raise PublishError if refused.
+
+    `full` copies every table whole instead of starting from the served file."""
     started = datetime.now(UTC)
     cfg = cfg or settings()
     models = public_models(manifest)
@@ -131,33 +236,75 @@ def publish(
         missing = [m.relation for m in models if not columns[m.unique_id]]
         if missing:
             raise PublishError(f"public models not built yet: {', '.join(missing[:5])}")
+        stamped = [m for m in models if m.unique_key and BUILT_AT in dict(columns[m.unique_id])]
+        built_through = _build_watermark(con, stamped)
+
+        since = None if full else _served_watermark(cfg.serving_db)
+        if since is not None and (built_through is None or built_through < since):
+            since = None  # the build is older than what is served (restored?): publish whole
+        if since is not None:
+            shutil.copyfile(cfg.serving_db, tmp)
+            con.execute(f"attach {quote_path(tmp)} as {SERVING_ALIAS}")
+        else:
+            con.execute(
+                f"attach {quote_path(tmp)} as {SERVING_ALIAS} "
+                f"(storage_version '{SERVING_STORAGE_VERSION}')"
+            )
+        # carried: stamped facts the served file holds with the same published columns
+        carried = {
+            m.unique_id
+            for m in stamped
+            if since is not None
+            and _columns(con, m, SERVING_ALIAS) == _published(columns[m.unique_id])
+        }
+
         violations = []
         for m in models:
             label = f"{m.schema}.{m.alias}"
-            violations += pii.check_table(con, m.relation, label, columns[m.unique_id], m.columns)
+            # a carried table's other rows were checked when they were published
+            only = f"{BUILT_AT} > '{since}'" if m.unique_id in carried else None
+            violations += pii.check_table(
+                con, m.relation, label, _published(columns[m.unique_id]), m.columns, where=only
+            )
         if violations:
             shown = "; ".join(v.one_line() for v in violations[:5])
             raise PublishError(f"PII guard refused {len(violations)} column(s): {shown}")
 
-        con.execute(
-            f"attach {quote_path(tmp)} as {SERVING_ALIAS} "
-            f"(storage_version '{SERVING_STORAGE_VERSION}')"
-        )
-        rows: dict[str, int] = {}
+        _drop_all_but(con, carried, models)
         for schema in sorted({m.schema for m in models} | {"meta"}):
-            con.execute(f'create schema {SERVING_ALIAS}."{schema}"')
+            con.execute(f'create schema if not exists {SERVING_ALIAS}."{schema}"')
+        rows: dict[str, int] = {}
+        updated: list[str] = []
+        recopied: dict[str, str] = {}
         for m in models:
+            label = f"{m.schema}.{m.alias}"
             source, target = f"{BUILD_ALIAS}.{m.relation}", f"{SERVING_ALIAS}.{m.relation}"
-            con.execute(f"create table {target} as select * from {source}")
-            count = con.execute(f"select count(*) from {target}").fetchone()
-            rows[f"{m.schema}.{m.alias}"] = int(count[0]) if count else 0
+            if m.unique_id in carried:
+                assert since is not None
+                reason = _update_in_place(con, m, since, columns[m.unique_id])
+                if reason is None:
+                    updated.append(label)
+                    rows[label] = _count(con, target)
+                    continue
+                recopied[label] = reason
+                con.execute(f"drop table {target}")
+                # the rows the replay would have kept were never checked against this build
+                refused = pii.check_table(
+                    con, m.relation, label, _published(columns[m.unique_id]), m.columns
+                )
+                if refused:
+                    shown = "; ".join(v.one_line() for v in refused[:5])
+                    raise PublishError(f"PII guard refused {len(refused)} column(s): {shown}")
+            names = _select_list(columns[m.unique_id])
+            con.execute(f"create table {target} as select {names} from {source}")
+            rows[label] = _count(con, target)
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
             f"""create table {SERVING_ALIAS}.meta.published as select
                 cast(? as timestamp) as published_at, cast(? as date) as min_date,
                 cast(? as date) as max_date, cast(? as varchar) as git_commit,
                 cast(? as varchar) as dagster_run_id, cast(? as varchar[]) as tables,
-                cast(? as varchar) as storage_version""",
+                cast(? as varchar) as storage_version, cast(? as timestamp) as built_through""",
             [
                 published_at,
                 min_date,
@@ -166,6 +313,7 @@ def publish(
                 dagster_run_id,
                 sorted(rows),
                 SERVING_STORAGE_VERSION,
+                built_through,
             ],
         )
         con.execute(
@@ -198,4 +346,25 @@ def publish(
         tables=rows,
         warnings=warnings,
         seconds=(datetime.now(UTC) - started).total_seconds(),
+        updated=updated,
+        recopied=recopied,
     )
+
+
+def _drop_all_but(con: Any, carried: set[str], models: Sequence[PublicModel]) -> None:
+    """Empty the copied file of everything but the carried tables (meta is written anew)."""
+    keep = {(m.schema, m.alias) for m in models if m.unique_id in carried}
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?",
+        [SERVING_ALIAS],
+    ).fetchall()
+    for schema, table in tables:
+        if (schema, table) not in keep:
+            con.execute(f'drop table {SERVING_ALIAS}."{schema}"."{table}"')
+    views = con.execute(
+        "select schema_name, view_name from duckdb_views() where database_name = ? "
+        "and not internal",
+        [SERVING_ALIAS],
+    ).fetchall()
+    for schema, view in views:
+        con.execute(f'drop view {SERVING_ALIAS}."{schema}"."{view}"')

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -63,6 +64,112 @@ def _build(cfg: Settings, orders: int, extra_sql: str = "") -> None:
         con.execute("create or replace table staging.secret as select 'a@b.nl' as email")
         if extra_sql:
             con.execute(extra_sql)
+
+
+# A fact published incrementally: dbt-incremental with a unique key, rows stamped _built_at.
+SALES = "model.omnikpi.fct_sales"
+SALES_MANIFEST = {
+    "nodes": {
+        **MANIFEST["nodes"],
+        SALES: {
+            "unique_id": SALES,
+            "resource_type": "model",
+            "name": "fct_sales",
+            "schema": "marts",
+            "alias": "fct_sales",
+            "access": "public",
+            "config": {"materialized": "incremental", "unique_key": "sale_id"},
+            "fqn": ["omnikpi", "marts", "core", "fct_sales"],
+            "columns": {},
+        },
+    },
+    "sources": {},
+}
+
+
+def _sales_backfill(cfg: Settings) -> None:
+    """Three days of two sales each, built by one run."""
+    with duckdb.connect(str(cfg.build_db)) as con:
+        con.execute(
+            "create table marts.fct_sales as select 's' || range as sale_id, "
+            "date '2025-03-04' + cast(range // 2 as integer) as sale_date, "
+            "cast(range as decimal(18, 2)) as amount, "
+            "timestamp '2025-03-07 06:00:00' as _built_at from range(6)"
+        )
+
+
+def _sales_daily_run(cfg: Settings) -> None:
+    """What a dbt run does to it: the window (the last day) deleted and rebuilt with one
+    sale fewer (two merged into one), and an older sale rebuilt by its key."""
+    stamp = "timestamp '2025-03-08 06:00:00'"
+    with duckdb.connect(str(cfg.build_db)) as con:
+        con.execute(
+            "create schema if not exists audit; create table if not exists "
+            "audit.dbt_window_deletes (schema_name varchar, table_name varchar, "
+            "date_column varchar, from_date date, to_date date, deleted_at timestamp)"
+        )
+        con.execute(
+            "insert into audit.dbt_window_deletes values ('marts', 'fct_sales', 'sale_date', "
+            f"date '2025-03-06', date '2025-03-07', {stamp})"
+        )
+        con.execute(
+            "delete from marts.fct_sales where sale_date between '2025-03-06' and '2025-03-07'"
+        )
+        con.execute("delete from marts.fct_sales where sale_id = 's1'")
+        con.execute(
+            f"insert into marts.fct_sales values ('s4m', '2025-03-06', 9, {stamp}), "
+            f"('s1', '2025-03-04', 100, {stamp}), ('s6', '2025-03-07', 6, {stamp})"
+        )
+
+
+def _served_sales(cfg: Settings) -> list:
+    return _read_in_new_process(cfg.serving_db, "select * from marts.fct_sales order by sale_id")
+
+
+def test_a_stamped_fact_is_updated_in_a_copy_of_the_served_file(data_dir: Settings) -> None:
+    _build(data_dir, orders=5)
+    _sales_backfill(data_dir)
+    first = publish(SALES_MANIFEST)
+    assert (first.updated, first.tables["marts.fct_sales"]) == ([], 6)
+    reader = duckdb.connect(str(data_dir.serving_db), read_only=True)
+
+    _build(data_dir, orders=7)
+    _sales_daily_run(data_dir)
+    second = publish(SALES_MANIFEST)
+
+    assert (second.updated, dict(second.recopied)) == (["marts.fct_sales"], {})
+    # the served fact is the built one, without the stamp column
+    with duckdb.connect(str(data_dir.build_db), read_only=True) as con:
+        built = con.execute(
+            "select sale_id, sale_date, amount from marts.fct_sales order by sale_id"
+        ).fetchall()
+    assert [(r[0], r[1], float(r[2])) for r in built] == [
+        ("s0", date(2025, 3, 4), 0.0), ("s1", date(2025, 3, 4), 100.0),
+        ("s2", date(2025, 3, 5), 2.0), ("s3", date(2025, 3, 5), 3.0),
+        ("s4m", date(2025, 3, 6), 9.0), ("s6", date(2025, 3, 7), 6.0),
+    ]  # fmt: skip
+    assert _served_sales(data_dir) == [[r[0], str(r[1]), str(r[2])] for r in built]
+    # the tables that are not stamped were copied whole, from this build
+    assert _read_in_new_process(
+        data_dir.serving_db, "select sum(orders) from marts.kpi_orders_daily"
+    ) == [[21]]
+    # a reader of the old version still reads it
+    assert reader.execute("select count(*) from marts.fct_sales").fetchone()[0] == 6
+    reader.close()
+
+
+def test_a_full_publish_and_a_restored_build_copy_the_fact_whole(data_dir: Settings) -> None:
+    _build(data_dir, orders=5)
+    _sales_backfill(data_dir)
+    publish(SALES_MANIFEST)
+    _sales_daily_run(data_dir)
+    assert publish(SALES_MANIFEST, full=True).updated == []
+    # the build restored from before the served watermark: nothing looks new, so whole
+    with duckdb.connect(str(data_dir.build_db)) as con:
+        con.execute("drop table marts.fct_sales; drop table audit.dbt_window_deletes")
+    _sales_backfill(data_dir)
+    restored = publish(SALES_MANIFEST)
+    assert restored.updated == [] and restored.tables["marts.fct_sales"] == 6
 
 
 def _read_in_new_process(path: Path, sql: str) -> list:
@@ -236,11 +343,16 @@ def _uv() -> str:
 @pytest.mark.parametrize("duckdb_spec", ["duckdb==1.0.0", "duckdb<2"])
 def test_duckdb_1x_client_opens_the_serving_file(data_dir: Settings, duckdb_spec: str) -> None:
     _build(data_dir, orders=5)
-    publish(MANIFEST)
+    _sales_backfill(data_dir)
+    publish(SALES_MANIFEST)
+    _sales_daily_run(data_dir)
+    # the second version is the first one's copy, changed in place: still readable by 1.x
+    assert publish(SALES_MANIFEST).updated == ["marts.fct_sales"]
     code = (
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
         "print(duckdb.__version__, c.execute('select sum(orders) from marts.kpi_orders_daily')"
-        ".fetchone()[0], c.execute('select storage_version from meta.published').fetchone()[0])"
+        ".fetchone()[0], c.execute('select storage_version from meta.published').fetchone()[0], "
+        "c.execute('select sum(amount) from marts.fct_sales').fetchone()[0])"
     )
     out = subprocess.run(
         [_uv(), "run", "--no-project", "--python", sys.executable, "--with", duckdb_spec,
@@ -248,6 +360,6 @@ def test_duckdb_1x_client_opens_the_serving_file(data_dir: Settings, duckdb_spec
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    version, total, storage = out.stdout.split()
+    version, total, storage, sales = out.stdout.split()
     assert version.startswith("1.")
-    assert (int(total), storage) == (15, "v1.0.0")
+    assert (int(total), storage, float(sales)) == (15, "v1.0.0", 0 + 100 + 2 + 3 + 9 + 6)

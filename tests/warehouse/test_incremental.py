@@ -10,6 +10,9 @@ Two build databases over the same simulated exports:
   they land, the loader reloads the day and the day is rebuilt (what the late-files sensor
   requests), and the days after follow.
 
+  After each of its dbt runs the public facts among these tables are published into a
+  serving file, incrementally after the first (orchestration/serving/publish.py).
+
 - *chunked*: every day loaded, then the long-backfill plan of `dbt_steps` with 4-day chunks
   (orchestration/defs/build_chunks.py): the event-volume models chunk by chunk, then one build
   of the whole range in which they rebuild only the last chunk.
@@ -25,14 +28,17 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_DIR
+from orchestration.config import PROJECT_DIR, Settings
 from orchestration.defs.build_chunks import DbtStep, dbt_steps
+from orchestration.defs.dbt_project import load_manifest
+from orchestration.serving.publish import PublishResult, publish
 
 pytestmark = pytest.mark.slow
 
@@ -137,8 +143,8 @@ def _select_list(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> st
         [catalog, schema, name],
     ).fetchall()
     assert columns, f"{catalog}.{table} does not exist"
-    # when a row was loaded differs between the builds; what it holds must not
-    columns = [(c, t) for c, t in columns if c != "_loaded_at"]
+    # when a row was loaded or built differs between the builds; what it holds must not
+    columns = [(c, t) for c, t in columns if c not in ("_loaded_at", "_built_at")]
     return ", ".join(f'round("{c}", 9) as "{c}"' if t == "DOUBLE" else f'"{c}"' for c, t in columns)
 
 
@@ -152,8 +158,34 @@ def _differences(con: duckdb.DuckDBPyConnection, table: str, columns: str | None
     return rows, only_full, only_daily
 
 
+# The public facts among TABLES: what the daily runs publish.
+PUBLISHED = tuple(t for t in TABLES if t.startswith("marts."))
+
+
+def _publish(build_db: Path, serving_db: Path) -> PublishResult:
+    """Publish the facts the test builds (the other marts are not built)."""
+    manifest = load_manifest()
+    names = {table.split(".")[1] for table in PUBLISHED}
+    nodes = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node.get("resource_type") != "model" or node["name"] in names
+    }
+    cfg = Settings(serving_db.parent, build_db, serving_db, 2, "2GB")
+    return publish({**manifest, "nodes": nodes}, cfg=cfg)
+
+
+@dataclass(frozen=True)
+class Builds:
+    full: Path
+    daily: Path
+    chunked: Path
+    serving: Path  # published after every daily run
+    publishes: list[PublishResult]
+
+
 @pytest.fixture(scope="module")
-def three_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def three_builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     from orchestration.simulator.run import simulate
 
     root = tmp_path_factory.mktemp("incremental")
@@ -172,18 +204,21 @@ def three_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     held = root / "held"
     for source in LATE_SOURCES:
         shutil.move(landing / source / LATE_DAY.isoformat(), held / source)
-    daily_db = root / "daily.duckdb"
+    daily_db, serving_db = root / "daily.duckdb", root / "serving" / "omnikpi.duckdb"
     for day in days[:BACKFILL_DAYS]:
         _load(daily_db, landing, day)
     _dbt_build(daily_db, root / "daily", days[0], days[BACKFILL_DAYS - 1])
+    publishes = [_publish(daily_db, serving_db)]
     for day in days[BACKFILL_DAYS:]:
         _load(daily_db, landing, day)
         _dbt_build(daily_db, root / "daily", day, day)
         if day == LATE_DAY + timedelta(days=1):
+            publishes.append(_publish(daily_db, serving_db))
             for source in LATE_SOURCES:
                 shutil.move(held / source, landing / source / LATE_DAY.isoformat())
             _load(daily_db, landing, LATE_DAY, list(LATE_SOURCES))
             _dbt_build(daily_db, root / "daily", LATE_DAY, LATE_DAY)
+        publishes.append(_publish(daily_db, serving_db))
 
     # a backfill of everything in chunks of 4 days (3 steps: 2 chunks, then the build)
     chunked_db = root / "chunked.duckdb"
@@ -201,21 +236,19 @@ def three_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
                     "select max(event_date) from staging.stg_web__events"
                 ).fetchone()[0]
             assert built == step.last + timedelta(days=2), f"the first chunk built up to {built}"
-    return full_db, daily_db, chunked_db
+    return Builds(full_db, daily_db, chunked_db, serving_db, publishes)
 
 
 @pytest.fixture
-def both(three_builds: tuple[Path, Path, Path]):
+def both(three_builds: Builds):
     """The full refresh and the daily runs."""
-    full_db, daily_db, _ = three_builds
-    yield from _attached(full_db, daily_db)
+    yield from _attached(three_builds.full, three_builds.daily)
 
 
 @pytest.fixture
-def full_and_chunked(three_builds: tuple[Path, Path, Path]):
+def full_and_chunked(three_builds: Builds):
     """The full refresh and the chunked backfill (as `daily_build`)."""
-    full_db, _, chunked_db = three_builds
-    yield from _attached(full_db, chunked_db)
+    yield from _attached(three_builds.full, three_builds.chunked)
 
 
 def _attached(full_db: Path, other_db: Path):
@@ -283,3 +316,66 @@ def test_the_daily_runs_exercised_late_data_and_rekeying(both: duckdb.DuckDBPyCo
         [START + timedelta(days=BACKFILL_DAYS)],
     ).fetchone()[0]
     assert returns > 0
+
+
+def _served_against_built(serving_db: Path, build_db: Path, table: str) -> tuple:
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{build_db}' as full_build (read_only)")
+        con.execute(f"attach '{serving_db}' as daily_build (read_only)")
+        served = _select_list(con, "daily_build", table)
+        return _differences(con, table, served)
+    finally:
+        con.close()
+
+
+# The facts stamped with _built_at (docs/operations.md): the others are copied whole.
+STAMPED = {
+    "marts.fct_touchpoints",
+    "marts.fct_web_sessions",
+    "marts.fct_email_events",
+    "marts.fct_attribution",
+    "marts.fct_orders",
+    "marts.fct_order_lines",
+}
+
+
+@pytest.mark.parametrize("table", PUBLISHED)
+def test_incremental_publishes_serve_what_was_built(three_builds: Builds, table: str) -> None:
+    first, *later = three_builds.publishes
+    assert not first.updated, "the first publish has no served file to start from"
+    for result in later:
+        # every later publish carried a stamped fact forward and updated it, never falling
+        # back to a whole copy; it copied the others whole
+        assert (table in result.updated) == (table in STAMPED), result.updated
+        assert not result.recopied, result.recopied
+    rows, only_built, only_served = _served_against_built(
+        three_builds.serving, three_builds.daily, table
+    )
+    assert rows > 0
+    assert (only_built, only_served) == (0, 0), (
+        f"{table}: {only_built} of {rows} rows missing from the serving file, "
+        f"{only_served} served that were not built"
+    )
+
+
+def test_a_served_table_that_drifted_from_the_build_is_copied_whole(
+    three_builds: Builds, tmp_path: Path
+) -> None:
+    """The row-count check: a served row the build no longer has forces a whole copy."""
+    serving = tmp_path / "serving" / "omnikpi.duckdb"
+    serving.parent.mkdir()
+    shutil.copyfile(three_builds.serving, serving)
+    build = tmp_path / "build.duckdb"
+    shutil.copyfile(three_builds.daily, build)
+    with duckdb.connect(str(serving)) as con:
+        # a row of an old day, as if a delete had been missed
+        con.execute(
+            "insert into marts.fct_orders select * replace ('extra-' || order_id as order_id) "
+            "from marts.fct_orders order by order_date limit 1"
+        )
+    result = _publish(build, serving)
+    assert result.recopied.keys() == {"marts.fct_orders"}, result.recopied
+    assert "marts.fct_touchpoints" in result.updated
+    rows, only_built, only_served = _served_against_built(serving, build, "marts.fct_orders")
+    assert rows > 0 and (only_built, only_served) == (0, 0)

@@ -207,6 +207,9 @@ select
     ) as credit_position_based,
     cast(
         decay_weight / sum(decay_weight) over (partition by order_id) as {{ type_double() }}
-    ) as credit_time_decay
+    ) as credit_time_decay,
+
+    -- when the run that last rebuilt the row started (the publish copies newer rows only)
+    {{ built_at() }} as _built_at
 
 from weighted

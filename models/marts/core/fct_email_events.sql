@@ -55,7 +55,10 @@ new_rows as (
 
         -- timestamps
         events.occurred_at,
-        {{ local_date('events.occurred_at') }} as event_date
+        {{ local_date('events.occurred_at') }} as event_date,
+
+        -- when the run that last rebuilt the row started (the publish copies newer rows only)
+        {{ built_at() }} as _built_at
     from events
     left join identifiers on 'email:' || events.email = identifiers.identifier_id
 
@@ -80,7 +83,8 @@ rekeyed as (
         current_rows.event_type,
         current_rows.is_machine_open,
         current_rows.occurred_at,
-        current_rows.event_date
+        current_rows.event_date,
+        {{ built_at() }} as _built_at
     from {{ this }} as current_rows
     inner join changes on current_rows.recipient_hash = changes.identifier_hash
     inner join {{ ref('int_identifiers_resolved') }} as current_keys

@@ -141,7 +141,10 @@ select
     cast(in_scope.line_discount as decimal(18, 2)) as line_discount,
     cast(in_scope.line_amount as decimal(18, 2)) as line_amount,
     cast(coalesce(returned.returned_units, 0) as {{ dbt.type_bigint() }}) as returned_units,
-    cast(coalesce(returned.returned_value, 0) as decimal(18, 2)) as returned_value
+    cast(coalesce(returned.returned_value, 0) as decimal(18, 2)) as returned_value,
+
+    -- when the run that last rebuilt the row started (the publish copies newer rows only)
+    {{ built_at() }} as _built_at
 
 from in_scope
 left join returned

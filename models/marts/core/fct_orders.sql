@@ -137,7 +137,10 @@ select
     in_scope.order_total,
     cast(coalesce(returned.returned_value, 0) as decimal(18, 2)) as returned_value,
     cast(in_scope.gross_revenue - coalesce(returned.returned_value, 0) as decimal(18, 2))
-        as net_revenue
+        as net_revenue,
+
+    -- when the run that last rebuilt the row started (the publish copies newer rows only)
+    {{ built_at() }} as _built_at
 
 from in_scope
 left join returned on in_scope.order_id = returned.order_id

@@ -115,7 +115,10 @@ select
 
     -- who: a web touch belongs to its account's customer, else to its cookie's (a cookie
     -- that once logged in brings its anonymous history along; a shared one belongs to nobody)
-    coalesce(by_identifier.customer_key, by_visitor.customer_key) as customer_key
+    coalesce(by_identifier.customer_key, by_visitor.customer_key) as customer_key,
+
+    -- when the run that last rebuilt the row started (the publish copies newer rows only)
+    {{ built_at() }} as _built_at
 
 from in_scope
 left join identifiers as by_identifier on in_scope.identifier_id = by_identifier.identifier_id

@@ -96,7 +96,10 @@ select
     in_scope.begin_checkout_count,
     in_scope.purchase_count,
     in_scope.search_count,
-    in_scope.store_locator_search_count
+    in_scope.store_locator_search_count,
+
+    -- when the run that last rebuilt the row started (the publish copies newer rows only)
+    {{ built_at() }} as _built_at
 
 from in_scope
 left join identifiers as by_account on in_scope.account_identifier_id = by_account.identifier_id

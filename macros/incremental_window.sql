@@ -62,15 +62,6 @@
     the run did not touch forward (orchestration/serving/publish.py). -#}
 {% macro delete_window(date_column, days_after=0) -%}
     {%- if is_incremental() -%}
-        create schema if not exists audit;
-        create table if not exists audit.dbt_window_deletes (
-            schema_name varchar,
-            table_name varchar,
-            date_column varchar,
-            from_date date,
-            to_date date,
-            deleted_at timestamp
-        );
         insert into audit.dbt_window_deletes values (
             '{{ this.schema }}',
             '{{ this.identifier }}',
@@ -81,6 +72,20 @@
         );
         delete from {{ this }} where {{ in_window(date_column, days_after=days_after) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-start: the log delete_window writes to. Created before the models run, as two
+    threads creating it in their pre-hooks at once conflict in DuckDB's catalog. -#}
+{% macro create_window_delete_log() -%}
+    create schema if not exists audit;
+    create table if not exists audit.dbt_window_deletes (
+        schema_name varchar,
+        table_name varchar,
+        date_column varchar,
+        from_date date,
+        to_date date,
+        deleted_at timestamp
+    )
 {%- endmacro %}
 
 {#- When this dbt invocation built a row: its start time (UTC), one value for every model of

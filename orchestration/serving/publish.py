@@ -183,6 +183,12 @@ def _update_in_place(con: Any, model: PublicModel, since: datetime, columns: lis
     return None
 
 
+def _refuse_pii(violations: Sequence[pii.PiiViolation]) -> None:
+    if violations:
+        shown = "; ".join(v.one_line() for v in violations[:5])
+        raise PublishError(f"PII guard refused {len(violations)} column(s): {shown}")
+
+
 def _publish_kpi_definitions(con: Any, manifest: Mapping[str, Any]) -> None:
     """meta.kpis: what each KPI column means (name, formula, grain, standard), from the YAML,
     so BI users and `omnikpi kpis` read the definitions next to the numbers."""
@@ -266,9 +272,7 @@ def publish(
             violations += pii.check_table(
                 con, m.relation, label, _published(columns[m.unique_id]), m.columns, where=only
             )
-        if violations:
-            shown = "; ".join(v.one_line() for v in violations[:5])
-            raise PublishError(f"PII guard refused {len(violations)} column(s): {shown}")
+        _refuse_pii(violations)
 
         _drop_all_but(con, carried, models)
         for schema in sorted({m.schema for m in models} | {"meta"}):
@@ -289,12 +293,11 @@ def publish(
                 recopied[label] = reason
                 con.execute(f"drop table {target}")
                 # the rows the replay would have kept were never checked against this build
-                refused = pii.check_table(
-                    con, m.relation, label, _published(columns[m.unique_id]), m.columns
+                _refuse_pii(
+                    pii.check_table(
+                        con, m.relation, label, _published(columns[m.unique_id]), m.columns
+                    )
                 )
-                if refused:
-                    shown = "; ".join(v.one_line() for v in refused[:5])
-                    raise PublishError(f"PII guard refused {len(refused)} column(s): {shown}")
             names = _select_list(columns[m.unique_id])
             con.execute(f"create table {target} as select {names} from {source}")
             rows[label] = _count(con, target)

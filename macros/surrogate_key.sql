@@ -1,6 +1,11 @@
 {#- A hash of several columns: surrogate keys, and fingerprints that recognise exact duplicate
     rows (the same record exported twice). Nulls and empty strings hash differently. -#}
 {% macro surrogate_key(columns) -%}
+    {{ dbt.hash(fingerprint_text(columns)) }}
+{%- endmacro %}
+
+{#- The text surrogate_key() hashes: equal texts, equal keys. -#}
+{% macro fingerprint_text(columns) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
         {%- if not loop.first -%}{%- do parts.append("'|'") -%}{%- endif -%}
@@ -8,5 +13,33 @@
             "coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')"
         ) -%}
     {%- endfor -%}
-    {{ dbt.hash(dbt.concat(parts)) }}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- A cheap hash to bucket rows by (equal values, equal hashes; unequal values may share one),
+    never an identifier: DuckDB's 64-bit hash() is several times cheaper than md5. -#}
+{% macro bucket_hash(expression) -%}
+    {{ return(adapter.dispatch('bucket_hash', 'omnikpi')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__bucket_hash(expression) -%}
+    hash({{ expression }})
+{%- endmacro %}
+
+{% macro default__bucket_hash(expression) -%}
+    {{ dbt.hash(expression) }}
+{%- endmacro %}
+
+{#- After a CTE's `as`: read the CTE where it is used, never store it. DuckDB stores a CTE that
+    several parts of a query read, which for a whole chunk of raw web events is gigabytes
+    written to memory and disk to save a scan that costs a second. -#}
+{% macro inlined_cte() -%}
+    {{ return(adapter.dispatch('inlined_cte', 'omnikpi')()) }}
+{%- endmacro %}
+
+{% macro duckdb__inlined_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro default__inlined_cte() -%}
 {%- endmacro %}

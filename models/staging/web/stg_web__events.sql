@@ -14,15 +14,22 @@
 -- dates (pre-hook) and appends them rebuilt; an event's duplicates share its event date. The
 -- window reaches var('delivery_lookahead_days') past the run's last date: a delivery holds
 -- the first events after midnight of a session that crossed it.
+{%- set event_fingerprint = fingerprint_text([
+    'user_pseudo_id', 'event_timestamp', 'event_name', 'ga_session_id',
+    'engagement_time_msec', 'page_location', 'item_ids', 'transaction_id'
+]) %}
+
 with
 
-source as (
+-- the CTEs read several times are inlined (macros/surrogate_key.sql, inlined_cte): the
+-- dedupe below reads the window's raw rows three times, which costs less than storing them
+source as {{ inlined_cte() }} (
 
     select * from {{ source('web', 'events') }}
 
 ),
 
-dated as (
+dated as {{ inlined_cte() }} (
 
     -- the run's dates; GA4 dates an event in the property's zone, and an export row without
     -- event_date takes its timestamp's local date, so that no event falls outside every run
@@ -39,14 +46,67 @@ dated as (
 
 ),
 
+fingerprinted as {{ inlined_cte() }} (
+
+    -- the exported values that make an event (event_id hashes them)
+    select
+        *,
+        {{ event_fingerprint }} as event_fingerprint
+    from dated
+
+),
+
+repeated_fingerprints as (
+
+    -- the dates and fingerprint hashes seen more than once: every exported copy of an event
+    -- has one, and so may, rarely, an unrelated event (a 64-bit hash)
+    select
+        event_date,
+        {{ bucket_hash('event_fingerprint') }} as fingerprint_hash
+    from fingerprinted
+    group by event_date, {{ bucket_hash('event_fingerprint') }}
+    having count(*) > 1
+
+),
+
+deduplicated as (
+
+    -- an event exported twice is one event: the copy delivered first. Only the few rows
+    -- that may repeat go through the window; sorting all of them cost more than half of
+    -- this model's time (docs/benchmarks.md)
+    select fingerprinted.*
+    from fingerprinted
+    left join repeated_fingerprints
+        on
+            fingerprinted.event_date = repeated_fingerprints.event_date
+            and {{ bucket_hash('fingerprinted.event_fingerprint') }}
+            = repeated_fingerprints.fingerprint_hash
+    where repeated_fingerprints.fingerprint_hash is null
+
+    union all
+
+    select fingerprinted.*
+    from fingerprinted
+    inner join repeated_fingerprints
+        on
+            fingerprinted.event_date = repeated_fingerprints.event_date
+            and {{ bucket_hash('fingerprinted.event_fingerprint') }}
+            = repeated_fingerprints.fingerprint_hash
+    qualify row_number() over (
+        partition by fingerprinted.event_date, fingerprinted.event_fingerprint
+        order by
+            fingerprinted._partition_date,
+            fingerprinted._source_file,
+            fingerprinted._source_line
+    ) = 1
+
+),
+
 renamed as (
 
     select
         -- ids
-        {{ surrogate_key([
-            'user_pseudo_id', 'event_timestamp', 'event_name', 'ga_session_id',
-            'engagement_time_msec', 'page_location', 'item_ids', 'transaction_id'
-        ]) }} as event_id,
+        {{ dbt.hash('event_fingerprint') }} as event_id,
         trim(user_pseudo_id) as cookie_id,
         {{ normalize_code('user_id') }} as web_account_id,
         ga_session_id,
@@ -93,20 +153,8 @@ renamed as (
         _loaded_at,
         _partition_date
 
-    from dated
-
-),
-
-deduplicated as (
-
-    -- an event exported twice is one event (event_date in the partition lets a date
-    -- filter on this view reach the scan)
-    select * from renamed
-    qualify row_number() over (
-        partition by event_date, event_id
-        order by _partition_date, _source_file, _source_line
-    ) = 1
+    from deduplicated
 
 )
 
-select * from deduplicated
+select * from renamed

@@ -69,6 +69,11 @@ repeated_fingerprints as (
 
 ),
 
+{%- set may_repeat -%}
+    fingerprinted.event_date = repeated_fingerprints.event_date
+    and {{ bucket_hash('fingerprinted.event_fingerprint') }} = repeated_fingerprints.fingerprint_hash
+{%- endset %}
+
 deduplicated as (
 
     -- an event exported twice is one event: the copy delivered first. Only the few rows
@@ -77,10 +82,7 @@ deduplicated as (
     select fingerprinted.*
     from fingerprinted
     left join repeated_fingerprints
-        on
-            fingerprinted.event_date = repeated_fingerprints.event_date
-            and {{ bucket_hash('fingerprinted.event_fingerprint') }}
-            = repeated_fingerprints.fingerprint_hash
+        on {{ may_repeat }}
     where repeated_fingerprints.fingerprint_hash is null
 
     union all
@@ -88,10 +90,7 @@ deduplicated as (
     select fingerprinted.*
     from fingerprinted
     inner join repeated_fingerprints
-        on
-            fingerprinted.event_date = repeated_fingerprints.event_date
-            and {{ bucket_hash('fingerprinted.event_fingerprint') }}
-            = repeated_fingerprints.fingerprint_hash
+        on {{ may_repeat }}
     qualify row_number() over (
         partition by fingerprinted.event_date, fingerprinted.event_fingerprint
         order by

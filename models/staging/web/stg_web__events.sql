@@ -71,7 +71,8 @@ repeated_fingerprints as (
 
 {%- set may_repeat -%}
     fingerprinted.event_date = repeated_fingerprints.event_date
-    and {{ bucket_hash('fingerprinted.event_fingerprint') }} = repeated_fingerprints.fingerprint_hash
+    and {{ bucket_hash('fingerprinted.event_fingerprint') }}
+    = repeated_fingerprints.fingerprint_hash
 {%- endset %}
 
 deduplicated as (

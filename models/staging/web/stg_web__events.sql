@@ -21,8 +21,8 @@
 
 with
 
--- the CTEs read several times are inlined (macros/surrogate_key.sql, inlined_cte): the
--- dedupe below reads the window's raw rows three times, which costs less than storing them
+-- the CTEs read several times are inlined (macros/inlined_cte.sql): the dedupe below
+-- reads the window's raw rows three times, which costs less than storing them
 source as {{ inlined_cte() }} (
 
     select * from {{ source('web', 'events') }}

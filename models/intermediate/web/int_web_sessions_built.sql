@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key='session_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_window('session_start_date') }}",
         tags=['chunked'],
@@ -15,7 +14,10 @@
 -- An incremental run rebuilds the sessions that start in its window (macros/
 -- incremental_window.sql), reading the events of one day more on each side: the day before
 -- tells whether an early event continues a session from before midnight, the day after
--- holds the end of a session that crossed midnight.
+-- holds the end of a session that crossed midnight. Append, not delete+insert on session_id:
+-- the id hashes the cookie and the start, so a rebuilt session's id can only be found on its
+-- start date, which the pre-hook has deleted (and append inserts straight from the select,
+-- macros/append_from_view.sql).
 with
 
 events as (

@@ -16,15 +16,13 @@
 -- deliveries of its dates can hold events that late.
 with
 
--- the CTEs read several times are inlined (macros/inlined_cte.sql): the dedupe below reads
--- the window's rows three times, which costs less than storing them
-source as {{ inlined_cte() }} (
+source as (
 
     select * from {{ source('email', 'events') }}
 
 ),
 
-dated as {{ inlined_cte() }} (
+dated as (
 
     select
         *,
@@ -33,46 +31,6 @@ dated as {{ inlined_cte() }} (
     where {{ in_build_window(
         local_date('occurred_at'), days_after=var('delivery_lookahead_days')
     ) }}
-
-),
-
-repeated_ids as (
-
-    -- the dates and ids exported more than once
-    select
-        event_date,
-        trim(event_id) as email_event_id
-    from dated
-    group by event_date, trim(event_id)
-    having count(*) > 1
-
-),
-
-{%- set may_repeat -%}
-    dated.event_date = repeated_ids.event_date
-    and trim(dated.event_id) = repeated_ids.email_event_id
-{%- endset %}
-
-deduplicated as (
-
-    -- an event exported twice is one event: the copy delivered first. Only the rows whose id
-    -- repeats go through the window, as in stg_web__events (docs/benchmarks.md)
-    select dated.*
-    from dated
-    left join repeated_ids
-        on {{ may_repeat }}
-    where repeated_ids.email_event_id is null
-
-    union all
-
-    select dated.*
-    from dated
-    inner join repeated_ids
-        on {{ may_repeat }}
-    qualify row_number() over (
-        partition by dated.event_date, trim(dated.event_id)
-        order by dated._partition_date, dated._source_file, dated._source_line
-    ) = 1
 
 ),
 
@@ -102,8 +60,19 @@ renamed as (
         _loaded_at,
         _partition_date
 
-    from deduplicated
+    from dated
+
+),
+
+deduplicated as (
+
+    -- an event exported twice is one event
+    select * from renamed
+    qualify row_number() over (
+        partition by event_date, email_event_id
+        order by _partition_date, _source_file, _source_line
+    ) = 1
 
 )
 
-select * from renamed
+select * from deduplicated

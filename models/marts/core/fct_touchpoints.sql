@@ -64,20 +64,6 @@ reclassified as (
         current_rows.journey_phase is distinct from phases.journey_phase
         or current_rows.channel_group is distinct from channels.channel_group
 
-),
-
-rescoped_ids as (
-
-    -- rows on any date that re-keying or the seeds change: a union of ids, narrow
-    -- whatever their number
-    select touchpoint_id from touchpoints
-    where identifier_id in (select changed_identifiers.identifier_id from changed_identifiers)
-    union
-    select touchpoint_id from touchpoints
-    where visitor_id in (select changed_identifiers.identifier_id from changed_identifiers)
-    union
-    select reclassified.touchpoint_id from reclassified
-
 ){% endif %},
 
 in_scope as (
@@ -85,22 +71,19 @@ in_scope as (
     {% if is_incremental() -%}
         -- one scan per reason, not one OR of them: DuckDB cannot push an OR with IN-lists
         -- into the scan and read every column of every touchpoint (size M, cold page cache:
-        -- 27 s against 9 s). Each scan leaves out the earlier ones' rows, so `union all`: a
-        -- `union` hashed every column of every row in scope, and rerunning a year at size M
-        -- ran out of memory in it.
+        -- 27 s against 9 s). Touchpoints are unique, so `union` loses none.
         select * from touchpoints where {{ in_window('touchpoint_date') }}
-        union all
+        union
+        select * from touchpoints where {{ in_window('delivered_on') }}
+        union
         select * from touchpoints
-        where
-            {{ in_window('delivered_on') }}
-            and not coalesce({{ in_window('touchpoint_date') }}, false)
-        union all
+        where identifier_id in (select changed_identifiers.identifier_id from changed_identifiers)
+        union
         select * from touchpoints
-        where
-            touchpoint_id in (select rescoped_ids.touchpoint_id from rescoped_ids)
-            and not coalesce(
-                {{ in_window('touchpoint_date') }} or {{ in_window('delivered_on') }}, false
-            )
+        where visitor_id in (select changed_identifiers.identifier_id from changed_identifiers)
+        union
+        select * from touchpoints
+        where touchpoint_id in (select reclassified.touchpoint_id from reclassified)
     {%- else %}
     select * from touchpoints
     {%- endif %}

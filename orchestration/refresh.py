@@ -226,13 +226,17 @@ def run_refresh(
         # a subset of the sources (the skeleton demo): drop the other load assets
         # (load assets are raw/<source>__<entity>, as the dbt translator maps sources)
         keys = [k for k in keys if k.path[0] != "raw" or k in only_loads]
-    # Assets that take a whole range in one run (dbt, publish) run once for the range;
-    # the others (loaders that read one day's folder) run once per day first.
+    # Assets that take a whole range in one run (the loaders, single-run backfill policy) and
+    # the unpartitioned ones (dbt, publish: they build the run's range) run once for the
+    # range; a partitioned asset without that policy would run once per day first.
     per_day = sorted(
         k
         for k in keys
-        if (policy := graph.get(k).backfill_policy) is None
-        or policy.max_partitions_per_run is not None
+        if graph.get(k).partitions_def is not None
+        and (
+            (policy := graph.get(k).backfill_policy) is None
+            or policy.max_partitions_per_run is not None
+        )
     )
     days = days_between(first, last)
     instance = instance or _instance()

@@ -1,9 +1,10 @@
 """dbt models as Dagster assets; dbt sources map to the load assets by key.
 
-One `dbt build` per run: partitioned daily with `BackfillPolicy.single_run()`, so a backfill
-of a range is one run and one dbt invocation with `min_date`/`max_date` spanning the range
-(a range longer than `OMNIKPI_BUILD_CHUNK_DAYS` first runs its event-volume models chunk by
-chunk: defs/build_chunks.py).
+One `dbt build` per run, with `min_date`/`max_date` the run's partition or partition range
+(defs/window.py): the daily job loads a day or a range, then dbt builds those days (a range
+longer than `OMNIKPI_BUILD_CHUNK_DAYS` first runs its event-volume models chunk by chunk:
+defs/build_chunks.py). The dbt assets themselves are not partitioned: each holds every day,
+and a run materialises it once, not once per day of its window.
 dbt tests become asset checks (dagster-dbt's default); error-severity tests are *blocking*.
 """
 
@@ -22,7 +23,6 @@ from orchestration.config import settings
 from orchestration.defs.build_chunks import DbtStep, dbt_steps
 from orchestration.defs.dbt_project import ensure_manifest
 from orchestration.defs.late_files import write_load_log_snapshot
-from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.window import window_dates
 from orchestration.loaders.audit import ensure_tables
 from orchestration.loaders.sources import SOURCES
@@ -57,8 +57,6 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         manifest=manifest,
         project=project,
         dagster_dbt_translator=OmnikpiTranslator(),
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=BUILD_POOL,
     )
     def omnikpi_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):

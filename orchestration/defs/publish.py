@@ -9,7 +9,6 @@ from dagster_dbt import DbtProject
 
 from orchestration.defs.dbt_assets import BUILD_POOL, OmnikpiTranslator
 from orchestration.defs.dbt_project import ensure_manifest
-from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.window import window_dates
 from orchestration.serving.manifest import public_models
 from orchestration.serving.publish import PublishError, publish
@@ -35,8 +34,6 @@ def build_publish_asset(project: DbtProject) -> dg.AssetsDefinition:
     @dg.asset(
         key=SERVING_KEY,
         deps=public_model_keys(project),
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         # it reads the build database, and a reader blocks DuckDB's single writer
         pool=BUILD_POOL,
         group_name="serving",

@@ -179,6 +179,25 @@ def test_refresh_cli_exit_codes(data_dir: Settings, capsys: pytest.CaptureFixtur
     assert not data_dir.serving_db.exists()
 
 
+def test_dbt_assets_without_a_partition_fail_clearly_and_build_nothing(data_dir: Settings) -> None:
+    """The dbt and publish assets are not partitioned; their window is the run's partition."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_refresh")
+    keys = [k for k in job.asset_layer.selected_asset_keys if k.path[0] != "raw"]
+    result = job.execute_in_process(
+        asset_selection=keys, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    description = failure.step_failure_data.user_failure_data.description
+    assert "names no partition" in description
+    assert "omnikpi refresh --date D" in description
+    assert not data_dir.build_db.exists()  # it stopped before touching the warehouse
+
+
 def test_dagster_definitions_validate() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -94,3 +94,11 @@
 {% macro built_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
+
+{#- The run's window, lookback included, is longer than var('long_window_days'): a rebuild
+    of history (a backfill, a rerun of a range), not a daily run. -#}
+{% macro is_long_window() -%}
+    {%- set days = (modules.datetime.date.fromisoformat(window_end())
+        - modules.datetime.date.fromisoformat(window_start())).days + 1 -%}
+    {{- return(days > var('long_window_days') | int) -}}
+{%- endmacro %}

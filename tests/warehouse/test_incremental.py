@@ -17,7 +17,16 @@ Two build databases over the same simulated exports:
   (orchestration/defs/build_chunks.py): the event-volume models chunk by chunk, then one build
   of the whole range in which they rebuild only the last chunk.
 
-Every incremental model must then hold exactly the same rows in all three databases (double
+- *rerun*: a copy of *daily*, then one incremental `dbt build` of the whole range again (a
+  rebuild of history on an existing warehouse);
+- *catch-up*: a copy of *daily* after its first backfill, then the remaining days loaded and
+  built in one incremental run (a warehouse catching up after days without runs): identity
+  moves on in those days and re-keys touchpoints dated before the run's window.
+
+  Both with `long_window_days` lowered, so that the models take their long-window forms
+  (macro `is_long_window`).
+
+Every incremental model must then hold exactly the same rows in all five databases (double
 columns compared to 9 decimals: sums of floating weights depend on summation order).
 """
 
@@ -43,9 +52,9 @@ from orchestration.serving.publish import PublishResult, publish
 pytestmark = pytest.mark.slow
 
 # Ten days, so that returns (a day or more after delivery) and click & collect pickups
-# happen during the daily runs: 9 dbt invocations (full, backfill, 3 days, the late day
-# again, 3 chunked steps) of ~12 s each on 2 cores, most of it parsing (the vars change
-# every time).
+# happen during the daily runs: 11 dbt invocations (full, backfill, 3 days, the late day
+# again, 3 chunked steps, the rerun, the catch-up) of ~12 s each on 2 cores, most of it
+# parsing (the vars change every time).
 CUSTOMERS, DAYS, START, SEED = 3000, 10, date(2025, 10, 23), 11
 BACKFILL_DAYS = 7
 LATE_DAY = START + timedelta(days=7)
@@ -101,12 +110,14 @@ def _dbt_build(
     last: date,
     full: bool = False,
     step: DbtStep | None = None,
+    extra_vars: dict[str, object] | None = None,
 ) -> None:
     env = {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}
     if step and step.chunk:
         selection = step.args()  # as the Dagster asset runs it
     else:
         dbt_vars = step.dbt_vars if step else {"min_date": str(first), "max_date": str(last)}
+        dbt_vars = {**dbt_vars, **(extra_vars or {})}
         selection = [
             "build",
             # the compared models and everything they are built from (seeds included), not
@@ -180,12 +191,14 @@ class Builds:
     full: Path
     daily: Path
     chunked: Path
+    rerun: Path
+    catch_up: Path
     serving: Path  # published after every daily run
     publishes: list[PublishResult]
 
 
 @pytest.fixture(scope="module")
-def three_builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     from orchestration.simulator.run import simulate
 
     root = tmp_path_factory.mktemp("incremental")
@@ -208,6 +221,8 @@ def three_builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     for day in days[:BACKFILL_DAYS]:
         _load(daily_db, landing, day)
     _dbt_build(daily_db, root / "daily", days[0], days[BACKFILL_DAYS - 1])
+    catch_up_db = root / "catch_up.duckdb"
+    shutil.copyfile(daily_db, catch_up_db)
     publishes = [_publish(daily_db, serving_db)]
     for day in days[BACKFILL_DAYS:]:
         _load(daily_db, landing, day)
@@ -236,19 +251,40 @@ def three_builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
                     "select max(event_date) from staging.stg_web__events"
                 ).fetchone()[0]
             assert built == step.last + timedelta(days=2), f"the first chunk built up to {built}"
-    return Builds(full_db, daily_db, chunked_db, serving_db, publishes)
+
+    # long windows (longer than long_window_days=5 with the 3 days of lookback): the whole
+    # range again on the daily warehouse, and the days after the first backfill in one run
+    rerun_db = root / "rerun.duckdb"
+    shutil.copyfile(daily_db, rerun_db)
+    _long_window_build(rerun_db, root / "rerun", days[0], days[-1])
+    for day in days[BACKFILL_DAYS:]:
+        _load(catch_up_db, landing, day)
+    _long_window_build(catch_up_db, root / "catch_up", days[BACKFILL_DAYS], days[-1])
+    return Builds(full_db, daily_db, chunked_db, rerun_db, catch_up_db, serving_db, publishes)
+
+
+def _long_window_build(build_db: Path, work: Path, first: date, last: date) -> None:
+    _dbt_build(build_db, work, first, last, extra_vars={"long_window_days": 5})
+    compiled = next((work / "target" / "compiled").rglob("fct_touchpoints.sql"))
+    assert "rescoped_ids" in compiled.read_text(), "the run did not take the long-window form"
 
 
 @pytest.fixture
-def both(three_builds: Builds):
+def both(builds: Builds):
     """The full refresh and the daily runs."""
-    yield from _attached(three_builds.full, three_builds.daily)
+    yield from _attached(builds.full, builds.daily)
 
 
 @pytest.fixture
-def full_and_chunked(three_builds: Builds):
+def full_and_chunked(builds: Builds):
     """The full refresh and the chunked backfill (as `daily_build`)."""
-    yield from _attached(three_builds.full, three_builds.chunked)
+    yield from _attached(builds.full, builds.chunked)
+
+
+@pytest.fixture(params=["rerun", "catch_up"])
+def full_and_long_window(builds: Builds, request: pytest.FixtureRequest):
+    """The full refresh and a long-window incremental run (as `daily_build`)."""
+    yield from _attached(builds.full, getattr(builds, request.param))
 
 
 def _attached(full_db: Path, other_db: Path):
@@ -278,6 +314,18 @@ def test_a_chunked_backfill_equals_a_full_refresh(
     assert (only_full, only_chunked) == (0, 0), (
         f"{table}: {only_full} of {rows} rows only in the full refresh, "
         f"{only_chunked} only in the chunked backfill"
+    )
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_a_long_window_run_equals_a_full_refresh(
+    full_and_long_window: duckdb.DuckDBPyConnection, table: str
+) -> None:
+    rows, only_full, only_long = _differences(full_and_long_window, table, None)
+    assert rows > 0, f"{table} is empty: nothing was compared"
+    assert (only_full, only_long) == (0, 0), (
+        f"{table}: {only_full} of {rows} rows only in the full refresh, "
+        f"{only_long} only after the long-window run"
     )
 
 
@@ -341,17 +389,15 @@ STAMPED = {
 
 
 @pytest.mark.parametrize("table", PUBLISHED)
-def test_incremental_publishes_serve_what_was_built(three_builds: Builds, table: str) -> None:
-    first, *later = three_builds.publishes
+def test_incremental_publishes_serve_what_was_built(builds: Builds, table: str) -> None:
+    first, *later = builds.publishes
     assert not first.updated, "the first publish has no served file to start from"
     for result in later:
         # every later publish carried a stamped fact forward and updated it, never falling
         # back to a whole copy; it copied the others whole
         assert (table in result.updated) == (table in STAMPED), result.updated
         assert not result.recopied, result.recopied
-    rows, only_built, only_served = _served_against_built(
-        three_builds.serving, three_builds.daily, table
-    )
+    rows, only_built, only_served = _served_against_built(builds.serving, builds.daily, table)
     assert rows > 0
     assert (only_built, only_served) == (0, 0), (
         f"{table}: {only_built} of {rows} rows missing from the serving file, "
@@ -360,14 +406,14 @@ def test_incremental_publishes_serve_what_was_built(three_builds: Builds, table:
 
 
 def test_a_served_table_that_drifted_from_the_build_is_copied_whole(
-    three_builds: Builds, tmp_path: Path
+    builds: Builds, tmp_path: Path
 ) -> None:
     """The row-count check: a served row the build no longer has forces a whole copy."""
     serving = tmp_path / "serving" / "omnikpi.duckdb"
     serving.parent.mkdir()
-    shutil.copyfile(three_builds.serving, serving)
+    shutil.copyfile(builds.serving, serving)
     build = tmp_path / "build.duckdb"
-    shutil.copyfile(three_builds.daily, build)
+    shutil.copyfile(builds.daily, build)
     with duckdb.connect(str(serving)) as con:
         # a row of an old day, as if a delete had been missed
         con.execute(

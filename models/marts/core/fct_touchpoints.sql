@@ -64,14 +64,28 @@ reclassified as (
         current_rows.journey_phase is distinct from phases.journey_phase
         or current_rows.channel_group is distinct from channels.channel_group
 
-){% endif %},
+){% if is_long_window() %},
+
+rescoped_ids as (
+
+    -- rows on any date that re-keying or the seeds change: a union of ids, narrow whatever
+    -- their number
+    select touchpoint_id from touchpoints
+    where identifier_id in (select changed_identifiers.identifier_id from changed_identifiers)
+    union
+    select touchpoint_id from touchpoints
+    where visitor_id in (select changed_identifiers.identifier_id from changed_identifiers)
+    union
+    select reclassified.touchpoint_id from reclassified
+
+){% endif %}{% endif %},
 
 in_scope as (
 
-    {% if is_incremental() -%}
-        -- one scan per reason, not one OR of them: DuckDB cannot push an OR with IN-lists
-        -- into the scan and read every column of every touchpoint (size M, cold page cache:
-        -- 27 s against 9 s). Touchpoints are unique, so `union` loses none.
+    {% if is_incremental() and not is_long_window() -%}
+        -- a day: one scan per reason, not one OR of them: DuckDB cannot push an OR with
+        -- IN-lists into the scan and read every column of every touchpoint (size M, cold
+        -- page cache: 27 s against 9 s). Touchpoints are unique, so `union` loses none.
         select * from touchpoints where {{ in_window('touchpoint_date') }}
         union
         select * from touchpoints where {{ in_window('delivered_on') }}
@@ -84,6 +98,25 @@ in_scope as (
         union
         select * from touchpoints
         where touchpoint_id in (select reclassified.touchpoint_id from reclassified)
+    {%- elif is_incremental() -%}
+        -- a long window: `union` hashes every column of every row in scope, and a year at
+        -- size M ran out of memory in it. Disjoint scans (each leaves out the earlier ones'
+        -- rows) with `union all`, and a union of ids only. Not for a day: DuckDB then
+        -- materialises the import CTE with every scan's filter ORed, 38-47 s against 7.5-8 s
+        -- at size M (docs/benchmarks.md).
+        select * from touchpoints where {{ in_window('touchpoint_date') }}
+        union all
+        select * from touchpoints
+        where
+            {{ in_window('delivered_on') }}
+            and not coalesce({{ in_window('touchpoint_date') }}, false)
+        union all
+        select * from touchpoints
+        where
+            touchpoint_id in (select rescoped_ids.touchpoint_id from rescoped_ids)
+            and not coalesce(
+                {{ in_window('touchpoint_date') }} or {{ in_window('delivered_on') }}, false
+            )
     {%- else %}
     select * from touchpoints
     {%- endif %}

@@ -23,7 +23,7 @@ from orchestration.config import settings
 from orchestration.defs.build_chunks import DbtStep, dbt_steps
 from orchestration.defs.dbt_project import ensure_manifest
 from orchestration.defs.late_files import write_load_log_snapshot
-from orchestration.defs.window import window_dates
+from orchestration.defs.window import dbt_window
 from orchestration.loaders.audit import ensure_tables
 from orchestration.loaders.sources import SOURCES
 from orchestration.serving import gate
@@ -60,7 +60,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         pool=BUILD_POOL,
     )
     def omnikpi_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        min_date, max_date = window_dates(context)
+        min_date, max_date = dbt_window(context)
         _ensure_raw_tables()
         *chunks, final = dbt_steps(
             date.fromisoformat(min_date), date.fromisoformat(max_date), settings().build_chunk_days

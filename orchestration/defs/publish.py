@@ -9,7 +9,7 @@ from dagster_dbt import DbtProject
 
 from orchestration.defs.dbt_assets import BUILD_POOL, OmnikpiTranslator
 from orchestration.defs.dbt_project import ensure_manifest
-from orchestration.defs.window import window_dates
+from orchestration.defs.window import publish_window
 from orchestration.serving.manifest import public_models
 from orchestration.serving.publish import PublishError, publish
 
@@ -46,7 +46,7 @@ def build_publish_asset(project: DbtProject) -> dg.AssetsDefinition:
         ),
     )
     def serving_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        min_date, max_date = window_dates(context)
+        min_date, max_date = publish_window(context)
         # read the manifest at run time: the marts published are those of this project version
         manifest = json.loads(manifest_path.read_text())
         try:

@@ -3,24 +3,30 @@
 The dbt and publish assets are not partitioned (DECISIONLOG: "The dbt and publish assets are
 not partitioned by day"): they build a window of days into tables that hold every day, and
 the window is the partition or partition range of the run that loads those days. Dagster
-tags every run of the daily job with it.
+tags every run of the daily job with it; a run without a partition falls back on what the
+build database records (the dates loaded since the last dbt build).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import dagster as dg
+import duckdb
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
 
+from orchestration.config import settings
+from orchestration.serving import gate
+from orchestration.serving.db import connect_build
+
 
 class NoWindowError(ValueError):
-    """A run that names no day: the dbt assets do not know which window to build."""
+    """A run that names no day: the window comes from the warehouse's own records instead."""
 
 
 def window_from_tags(tags: Mapping[str, str]) -> tuple[str, str]:
@@ -28,11 +34,7 @@ def window_from_tags(tags: Mapping[str, str]) -> tuple[str, str]:
     first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_NAME_TAG)
     last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
     if not first or not last:
-        raise NoWindowError(
-            "this run names no partition: the dbt and publish assets build the days of the "
-            "run's partition or partition range; launch the daily_refresh job for a date or "
-            "a range (`omnikpi refresh --date D` or `--from D1 --to D2`)"
-        )
+        raise NoWindowError("this run names no partition")
     try:
         start, end = date.fromisoformat(first), date.fromisoformat(last)
     except ValueError as exc:
@@ -42,9 +44,111 @@ def window_from_tags(tags: Mapping[str, str]) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def window_dates(context: dg.AssetExecutionContext) -> tuple[str, str]:
-    """The run's window; a run without one fails with a clear message, building nothing."""
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    schema, table = name.split(".")
+    row = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def window_of_new_loads(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """The dates loaded since the last dbt build, and the window of any node still failing;
+    else the latest date loaded; None before the first load.
+
+    For a run that names no partition (the dbt assets materialised from the asset graph, or
+    the second run of an asset backfill, which Dagster launches without partition tags for
+    unpartitioned assets): dbt then builds what the loads changed since it last ran, and
+    retries what a failed build left undone."""
+    if not _has_table(con, "audit.load_log"):
+        return None
+    windows = []
+    since = None
+    if _has_table(con, gate.TABLE):
+        since = con.execute(f"select max(recorded_at) from {gate.TABLE}").fetchone()[0]
+        blocking = ", ".join(f"'{status}'" for status in gate.BLOCKING_STATUSES)
+        windows.append(
+            con.execute(
+                f"select min(min_date), max(max_date) from {gate.TABLE} "
+                f"where status in ({blocking})"
+            ).fetchone()
+        )
+    windows.append(
+        con.execute(
+            "select min(partition_date), max(partition_date) from audit.load_log "
+            "where status = 'loaded' and loaded_at > coalesce(?, timestamp '1900-01-01')",
+            [since],
+        ).fetchone()
+    )
+    found = [w for w in windows if w and w[0] is not None]
+    if not found:
+        found = [
+            con.execute(
+                "select max(partition_date), max(partition_date) from audit.load_log "
+                "where status = 'loaded'"
+            ).fetchone()
+        ]
+    if not found[0] or found[0][0] is None:
+        return None
+    return min(w[0] for w in found).isoformat(), max(w[1] for w in found).isoformat()
+
+
+def window_of_last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
+    """The window of the latest recorded dbt build, or None before the first one."""
+    if not _has_table(con, gate.TABLE):
+        return None
+    row = con.execute(
+        f"select min_date, max_date from {gate.TABLE} order by recorded_at desc limit 1"
+    ).fetchone()
+    if not row or row[0] is None:
+        return None
+    return row[0].isoformat(), row[1].isoformat()
+
+
+def _from_warehouse(
+    context: dg.AssetExecutionContext,
+    find: Callable[[duckdb.DuckDBPyConnection], tuple[str, str] | None],
+    what: str,
+    missing: str,
+) -> tuple[str, str]:
+    cfg = settings()
+    window = None
+    if cfg.build_db.exists():
+        con = connect_build(cfg.build_db, read_only=True, cfg=cfg)
+        try:
+            window = find(con)
+        finally:
+            con.close()
+    if window is None:
+        raise dg.Failure(description=missing, allow_retries=False)
+    context.log.info(f"no partition in this run: {what}, {window[0]}..{window[1]}")
+    return window
+
+
+def dbt_window(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    """The run's partition window; in a run without one, the dates loaded since dbt last ran."""
     try:
         return window_from_tags(context.run.tags)
-    except NoWindowError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    except NoWindowError:
+        return _from_warehouse(
+            context,
+            window_of_new_loads,
+            "building the dates loaded since the last dbt build",
+            "nothing loaded yet: the dbt assets build the days that were loaded; run the "
+            "daily_refresh job for a date or a range (`omnikpi refresh --date D`)",
+        )
+
+
+def publish_window(context: dg.AssetExecutionContext) -> tuple[str, str]:
+    """The run's partition window; in a run without one, the last dbt build's window."""
+    try:
+        return window_from_tags(context.run.tags)
+    except NoWindowError:
+        return _from_warehouse(
+            context,
+            window_of_last_build,
+            "publishing the last dbt build's window",
+            "nothing built yet: run the daily_refresh job for a date or a range first",
+        )

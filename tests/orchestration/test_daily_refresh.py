@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from conftest import (
@@ -179,23 +180,39 @@ def test_refresh_cli_exit_codes(data_dir: Settings, capsys: pytest.CaptureFixtur
     assert not data_dir.serving_db.exists()
 
 
-def test_dbt_assets_without_a_partition_fail_clearly_and_build_nothing(data_dir: Settings) -> None:
-    """The dbt and publish assets are not partitioned; their window is the run's partition."""
-    import dagster as dg
-
+def _run_without_partition() -> dg.ExecuteInProcessResult:
+    """The dbt and publish assets materialised with no partition, as from the asset graph."""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("daily_refresh")
-    keys = [k for k in job.asset_layer.selected_asset_keys if k.path[0] != "raw"]
-    result = job.execute_in_process(
+    keys = [k for k in job.asset_layer.selected_asset_keys if k.path[0] != "raw"]  # no loads
+    return job.execute_in_process(
         asset_selection=keys, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
+
+
+def test_dbt_assets_without_a_partition_and_nothing_loaded_fail_clearly(
+    data_dir: Settings,
+) -> None:
+    result = _run_without_partition()
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     description = failure.step_failure_data.user_failure_data.description
-    assert "names no partition" in description
+    assert description.startswith("nothing loaded yet")
     assert "omnikpi refresh --date D" in description
     assert not data_dir.build_db.exists()  # it stopped before touching the warehouse
+
+
+def test_dbt_assets_without_a_partition_build_the_latest_loaded_date(
+    published: Published, data_dir: Settings
+) -> None:
+    """Nothing loaded since the last build: dbt rebuilds the latest date, publish says so."""
+    copy_published(published, data_dir)
+    result = _run_without_partition()
+    assert result.success
+    last = str(published.landing.last)
+    meta = _published_meta(data_dir.serving_db)
+    assert (meta["min_date"], meta["max_date"]) == (last, last)
 
 
 def test_dagster_definitions_validate() -> None:

@@ -107,18 +107,23 @@ def window_of_last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | No
     return row[0].isoformat(), row[1].isoformat()
 
 
-def _from_warehouse(
+def _run_window(
     context: dg.AssetExecutionContext,
-    find: Callable[[duckdb.DuckDBPyConnection], tuple[str, str] | None],
+    fallback: Callable[[duckdb.DuckDBPyConnection], tuple[str, str] | None],
     what: str,
     missing: str,
 ) -> tuple[str, str]:
+    """The run's partition window; in a run without one, `fallback` on the build database."""
+    try:
+        return window_from_tags(context.run.tags)
+    except NoWindowError:
+        pass
     cfg = settings()
     window = None
     if cfg.build_db.exists():
         con = connect_build(cfg.build_db, read_only=True, cfg=cfg)
         try:
-            window = find(con)
+            window = fallback(con)
         finally:
             con.close()
     if window is None:
@@ -129,26 +134,20 @@ def _from_warehouse(
 
 def dbt_window(context: dg.AssetExecutionContext) -> tuple[str, str]:
     """The run's partition window; in a run without one, the dates loaded since dbt last ran."""
-    try:
-        return window_from_tags(context.run.tags)
-    except NoWindowError:
-        return _from_warehouse(
-            context,
-            window_of_new_loads,
-            "building the dates loaded since the last dbt build",
-            "nothing loaded yet: the dbt assets build the days that were loaded; run the "
-            "daily_refresh job for a date or a range (`omnikpi refresh --date D`)",
-        )
+    return _run_window(
+        context,
+        window_of_new_loads,
+        "building the dates loaded since the last dbt build",
+        "nothing loaded yet: the dbt assets build the days that were loaded; run the "
+        "daily_refresh job for a date or a range (`omnikpi refresh --date D`)",
+    )
 
 
 def publish_window(context: dg.AssetExecutionContext) -> tuple[str, str]:
     """The run's partition window; in a run without one, the last dbt build's window."""
-    try:
-        return window_from_tags(context.run.tags)
-    except NoWindowError:
-        return _from_warehouse(
-            context,
-            window_of_last_build,
-            "publishing the last dbt build's window",
-            "nothing built yet: run the daily_refresh job for a date or a range first",
-        )
+    return _run_window(
+        context,
+        window_of_last_build,
+        "publishing the last dbt build's window",
+        "nothing built yet: run the daily_refresh job for a date or a range first",
+    )

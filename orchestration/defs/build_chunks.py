@@ -31,7 +31,11 @@ class DbtStep:
         # they do not exist yet when the first chunk runs
         only = ["--select", f"+tag:{CHUNKED_TAG}", "--resource-type", "model"]
         only += ["--resource-type", "seed"]
-        return ["build", *(only if self.chunk else []), "--vars", json.dumps(self.dbt_vars)]
+        # unit tests check the SQL against fixed inputs, not the data: they run in the test
+        # suite (tests/warehouse/test_dbt_unit_tests.py), not in every production build
+        everything = ["--exclude-resource-type", "unit_test"]
+        selection = only if self.chunk else everything
+        return ["build", *selection, "--vars", json.dumps(self.dbt_vars)]
 
     def describe(self) -> str:
         what = f"tag:{CHUNKED_TAG} models, no tests" if self.chunk else "all models and tests"

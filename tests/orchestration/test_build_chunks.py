@@ -25,6 +25,8 @@ def test_a_window_that_fits_one_chunk_is_one_build_with_the_window_vars() -> Non
     assert not step.chunk
     assert step.args() == [
         "build",
+        "--exclude-resource-type",
+        "unit_test",
         "--vars",
         json.dumps({"min_date": "2025-11-01", "max_date": "2025-11-14"}),
     ]

@@ -1,5 +1,3 @@
-{{ config(materialized='view') }}
-
 -- Every order from every channel, one row each: web-shop orders (web, app, social; their
 -- latest exported version, returns-portal parcels left out) and store receipts with sale
 -- lines. Gross revenue is merchandise after discounts, without shipping (online: subtotal -

@@ -1,5 +1,3 @@
-{{ config(materialized='view') }}
-
 -- Every return, one row per return document and the purchase it returns: parcels sent back
 -- through the web shop's returns portal (`#R...` orders, negative quantities; channel web)
 -- and return lines at a store till (channel store). Either can return a web order or a

@@ -1,0 +1,68 @@
+"""dbt's unit tests (the `unit_tests:` of the models' YAML): the tricky rules on fixed inputs.
+
+Production builds leave them out (`--exclude-resource-type unit_test`, defs/build_chunks.py):
+their inputs are fixtures, so the day's data cannot make them fail. They run here instead,
+against a copy of the test warehouse, whose tables give dbt the column types of each
+model's inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.config import PROJECT_DIR
+from orchestration.defs.build_chunks import dbt_steps
+from tests.warehouse.conftest import Warehouse
+
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def test_production_builds_leave_unit_tests_out(warehouse: Warehouse) -> None:
+    steps = dbt_steps(warehouse.first, warehouse.last, 7)
+    final = steps[-1].args()
+    assert final[final.index("--exclude-resource-type") + 1] == "unit_test"
+    # chunks select models and seeds only, so no test of any kind
+    assert all("unit_test" not in s.args() and s.chunk for s in steps[:-1])
+
+
+def test_every_dbt_unit_test_passes(warehouse: Warehouse, tmp_path: Path) -> None:
+    build_db = tmp_path / "build.duckdb"
+    shutil.copyfile(warehouse.cfg.build_db, build_db)  # dbt must not write the shared one
+    target = tmp_path / "target"
+    dbt_vars = {"min_date": str(warehouse.last), "max_date": str(warehouse.last)}
+    result = subprocess.run(
+        [
+            str(DBT),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--vars",
+            json.dumps(dbt_vars),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "OMNIKPI_BUILD_DB": str(build_db)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    manifest = json.loads((target / "manifest.json").read_text())
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    declared = set(manifest["unit_tests"])
+    assert len(declared) >= 18  # the project's unit tests, none lost from the YAML
+    assert {r["unique_id"] for r in results} == declared
+    failed = [
+        f"{r['unique_id']}: {r['status']} {r.get('message')}"
+        for r in results
+        if r["status"] != "pass"
+    ]
+    assert not failed, "\n".join(failed)
+    assert result.returncode == 0, result.stdout[-4000:]

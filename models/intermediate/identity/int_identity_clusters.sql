@@ -1,8 +1,8 @@
 -- One cluster per person: connected components of the guarded identity graph.
 -- The propagation runs on integers, not on the identifiers' text: each identifier is
 -- numbered in its sort order, so the smallest number in a component is its smallest
--- identifier, the cluster id. Joining integers makes the daily rebuild a quarter cheaper
--- (size M: 2.6 M identifiers, 1.8 M links, 8 passes).
+-- identifier, the cluster id. Joining integers is cheaper: 7.4 -> 6.2 s in a size-M daily
+-- build (2.6 M identifiers, 1.8 M links, 8 passes).
 with
 
 numbered as (

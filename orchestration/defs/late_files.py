@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.config import Settings
-from orchestration.serving.db import quote_path
+from orchestration.serving.db import has_table, quote_path
 
 SNAPSHOT_NAME = "load_log.parquet"
 
@@ -57,11 +57,7 @@ def snapshot_path(cfg: Settings) -> Path:
 
 def write_load_log_snapshot(con: duckdb.DuckDBPyConnection, cfg: Settings) -> Path | None:
     """Copy audit.load_log (of the attached build DB in use) to Parquet, atomically."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'audit' and table_name = 'load_log'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not has_table(con, "audit.load_log"):
         return None
     target = snapshot_path(cfg)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -22,7 +22,7 @@ from dagster._core.storage.tags import (
 
 from orchestration.config import settings
 from orchestration.serving import gate
-from orchestration.serving.db import connect_build
+from orchestration.serving.db import connect_build, has_table
 
 
 class NoWindowError(ValueError):
@@ -44,16 +44,6 @@ def window_from_tags(tags: Mapping[str, str]) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    schema, table = name.split(".")
-    row = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def window_of_new_loads(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """The dates loaded since the last dbt build, and the window of any node still failing;
     else the latest date loaded; None before the first load.
@@ -62,11 +52,11 @@ def window_of_new_loads(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | Non
     the second run of an asset backfill, which Dagster launches without partition tags for
     unpartitioned assets): dbt then builds what the loads changed since it last ran, and
     retries what a failed build left undone."""
-    if not _has_table(con, "audit.load_log"):
+    if not has_table(con, "audit.load_log"):
         return None
     windows = []
     since = None
-    if _has_table(con, gate.TABLE):
+    if has_table(con, gate.TABLE):
         since = con.execute(f"select max(recorded_at) from {gate.TABLE}").fetchone()[0]
         blocking = ", ".join(f"'{status}'" for status in gate.BLOCKING_STATUSES)
         windows.append(
@@ -97,7 +87,7 @@ def window_of_new_loads(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | Non
 
 def window_of_last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     """The window of the latest recorded dbt build, or None before the first one."""
-    if not _has_table(con, gate.TABLE):
+    if not has_table(con, gate.TABLE):
         return None
     row = con.execute(
         f"select min_date, max_date from {gate.TABLE} order by recorded_at desc limit 1"

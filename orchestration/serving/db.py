@@ -37,3 +37,15 @@ def connect_build(
 
 def quote_path(path: Path) -> str:
     return _quote(path)
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
+    """Does table `schema.table` exist in `database` (default: the connection's current one)?"""
+    schema, table = name.split(".")
+    where = "database_name = ?" if database else "database_name = current_database()"
+    row = con.execute(
+        f"select count(*) from duckdb_tables() where {where} and schema_name = ? "
+        "and table_name = ?",
+        [*([database] if database else []), schema, table],
+    ).fetchone()
+    return bool(row and row[0])

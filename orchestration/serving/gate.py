@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from orchestration.serving.db import has_table
 from orchestration.serving.manifest import manifest_node_ids
 
 TABLE = "audit.dbt_node_results"
@@ -137,12 +138,7 @@ def record_dbt_results(
 def _current(
     con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any], statuses: Sequence[str], db: str
 ) -> list[NodeResult]:
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = ? "
-        "and schema_name = 'audit' and table_name = 'dbt_node_results'",
-        [db],
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not has_table(con, TABLE, db):
         return []
     rows = con.execute(
         f"select unique_id, name, attached_to, status, failures, message "

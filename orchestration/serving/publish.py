@@ -34,7 +34,7 @@ import duckdb
 
 from orchestration.config import PROJECT_DIR, Settings, settings
 from orchestration.serving import gate, pii
-from orchestration.serving.db import BUILD_ALIAS, connect_build, quote_path
+from orchestration.serving.db import BUILD_ALIAS, connect_build, has_table, quote_path
 from orchestration.serving.manifest import PublicModel, public_models
 
 SERVING_STORAGE_VERSION = "v1.0.0"
@@ -126,14 +126,7 @@ def _served_watermark(serving_db: Path) -> datetime | None:
 
 
 def _has_window_log(con: Any) -> bool:
-    schema, table = WINDOW_DELETES.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? "
-            "and table_name = ?",
-            [BUILD_ALIAS, schema, table],
-        ).fetchone()[0]
-    )
+    return has_table(con, WINDOW_DELETES, BUILD_ALIAS)
 
 
 def _build_watermark(con: Any, stamped: Sequence[PublicModel]) -> datetime | None:

@@ -1,5 +1,20 @@
-{#- The window an incremental run rebuilds: the run's dates (vars min_date..max_date, inclusive,
-    as Dagster passes them) widened backwards by var('lookback_days').
+{#- The run's window: min_date and max_date (inclusive dates) and, in the last step of a
+    chunked backfill, chunked_from. `--vars` set them when dbt is run by hand; orchestration
+    sets OMNIKPI_DBT_MIN_DATE, OMNIKPI_DBT_MAX_DATE and OMNIKPI_DBT_CHUNKED_FROM instead.
+    dbt tracks the environment variables each file read while parsing, so a new window
+    re-parses only those files, where a new `--vars` re-parses the whole project (about 5 s a
+    run at size M). Without either, the window is all of history. -#}
+{% macro run_var(name) -%}
+    {%- set defaults = {'min_date': '1900-01-01', 'max_date': '2999-12-31', 'chunked_from': none} -%}
+    {%- if name not in defaults -%}
+        {{ exceptions.raise_compiler_error("run_var: unknown window variable " ~ name) }}
+    {%- endif -%}
+    {%- set from_env = env_var('OMNIKPI_DBT_' ~ name | upper, '') -%}
+    {{- return(var(name, from_env or defaults[name])) -}}
+{%- endmacro %}
+
+{#- The window an incremental run rebuilds: the run's dates (min_date..max_date, inclusive,
+    macro run_var) widened backwards by var('lookback_days').
 
     lookback_days = 3: a delivery dated D holds records of D, and late records of D-1 and D-2
     (the exports are at most 2 days late; docs/sources.md), and a late web event of D-2 can
@@ -12,14 +27,14 @@
     {{- return(start.isoformat()) -}}
 {%- endmacro %}
 
-{#- The first date of the run's window before the lookback: var('min_date'), except in the
+{#- The first date of the run's window before the lookback: run_var('min_date'), except in the
     last step of a long backfill built in chunks (orchestration/defs/build_chunks.py). Earlier
     steps have run the models tagged `chunked` (the event-volume ones) chunk by chunk up to
-    var('chunked_from') - 1; the last step's window for them starts at var('chunked_from'),
+    run_var('chunked_from') - 1; the last step's window for them starts at that date,
     as if it were a daily run after those chunks. -#}
 {% macro window_min_date() -%}
-    {%- set min_date = var('min_date') -%}
-    {%- set chunked_from = var('chunked_from', none) -%}
+    {%- set min_date = run_var('min_date') -%}
+    {%- set chunked_from = run_var('chunked_from') -%}
     {%- if chunked_from and 'chunked' in (model.tags or []) and chunked_from > min_date -%}
         {%- set min_date = chunked_from -%}
     {%- endif -%}
@@ -27,7 +42,7 @@
 {%- endmacro %}
 
 {% macro window_end(days_after=0) -%}
-    {%- set end = modules.datetime.date.fromisoformat(var('max_date'))
+    {%- set end = modules.datetime.date.fromisoformat(run_var('max_date'))
         + modules.datetime.timedelta(days=days_after | int) -%}
     {{- return(end.isoformat()) -}}
 {%- endmacro %}

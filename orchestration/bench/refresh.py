@@ -126,7 +126,11 @@ def dbt_build(first: date, last: date) -> None:
     dbt = Path(sys.executable).parent / "dbt"
     for step in dbt_steps(first, last, settings().build_chunk_days):
         subprocess.run(
-            [str(dbt), *step.args(), "-q"], cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL
+            [str(dbt), *step.args(), "-q"],
+            cwd=PROJECT_DIR,
+            env={**os.environ, **step.env()},
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
 
 

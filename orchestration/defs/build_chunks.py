@@ -11,7 +11,9 @@ the whole window's `dbt build`, in which those models rebuild only the last week
 
 from __future__ import annotations
 
-import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -35,11 +37,34 @@ class DbtStep:
         # suite (tests/warehouse/test_dbt_unit_tests.py), not in every production build
         everything = ["--exclude-resource-type", "unit_test"]
         selection = only if self.chunk else everything
-        return ["build", *selection, "--vars", json.dumps(self.dbt_vars)]
+        return ["build", *selection]
+
+    def env(self) -> dict[str, str]:
+        """The window as environment variables (macro run_var), not `--vars`: dbt then
+        re-parses only the files that read them, where new `--vars` re-parse everything."""
+        names = ("min_date", "max_date", "chunked_from")
+        return {f"OMNIKPI_DBT_{name.upper()}": str(self.dbt_vars.get(name) or "") for name in names}
 
     def describe(self) -> str:
         what = f"tag:{CHUNKED_TAG} models, no tests" if self.chunk else "all models and tests"
         return f"dbt build {self.first}..{self.last} ({what})"
+
+
+@contextmanager
+def window_environment(step: DbtStep) -> Iterator[dict[str, str]]:
+    """Set the step's window in os.environ while a dbt process is started, then restore it
+    (dagster-dbt hands the subprocess a copy of os.environ)."""
+    window = step.env()
+    saved = {name: os.environ.get(name) for name in window}
+    os.environ.update(window)
+    try:
+        yield window
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def chunk_windows(first: date, last: date, chunk_days: int) -> list[tuple[date, date]]:

@@ -7,13 +7,11 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtProject
 
-from orchestration.defs.dbt_assets import BUILD_POOL, OmnikpiTranslator
+from orchestration.defs.dbt_assets import BUILD_POOL, SERVING_KEY, OmnikpiTranslator
 from orchestration.defs.dbt_project import ensure_manifest
 from orchestration.defs.window import publish_window
 from orchestration.serving.manifest import public_models
 from orchestration.serving.publish import PublishError, publish
-
-SERVING_KEY = dg.AssetKey(["serving", "omnikpi"])
 
 # The daily schedule starts at 06:00; BI expects that day's data by 09:00 Amsterdam time.
 SERVING_FRESHNESS = dg.FreshnessPolicy.cron(
@@ -68,6 +66,7 @@ def build_publish_asset(project: DbtProject) -> dg.AssetsDefinition:
                 # facts brought up to date in a copy of the served file, not copied whole
                 "updated_in_place": sorted(result.updated),
                 "recopied": dict(result.recopied),
+                "started_from_staged_copy": result.from_staged,
             }
         )
 

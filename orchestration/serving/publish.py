@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 
 from orchestration.config import PROJECT_DIR, Settings, settings
-from orchestration.serving import gate, pii
+from orchestration.serving import gate, pii, staging
 from orchestration.serving.db import BUILD_ALIAS, connect_build, has_table, quote_path
 from orchestration.serving.manifest import PublicModel, public_models
 
@@ -65,6 +65,8 @@ class PublishResult:
     updated: Sequence[str] = field(default_factory=list)
     # carried tables copied whole after all, with the reason
     recopied: Mapping[str, str] = field(default_factory=dict)
+    # the new file started from the copy the dbt step made of the served one
+    from_staged: bool = False
 
 
 def git_commit(project_dir: Path = PROJECT_DIR) -> str | None:
@@ -238,13 +240,18 @@ def publish(
         stamped = [m for m in models if m.unique_key and BUILT_AT in dict(columns[m.unique_id])]
         built_through = _build_watermark(con, stamped)
 
+        from_staged = False
         since = None if full else _served_watermark(cfg.serving_db)
         if since is not None and (built_through is None or built_through < since):
             since = None  # the build is older than what is served (restored?): publish whole
         if since is not None:
-            shutil.copyfile(cfg.serving_db, tmp)
+            # the dbt step copied the served file while it built (serving/staging.py)
+            from_staged = staging.take_staged(cfg.serving_db, tmp)
+            if not from_staged:
+                shutil.copyfile(cfg.serving_db, tmp)
             con.execute(f"attach {quote_path(tmp)} as {SERVING_ALIAS}")
         else:
+            staging.discard(cfg.serving_db)
             con.execute(
                 f"attach {quote_path(tmp)} as {SERVING_ALIAS} "
                 f"(storage_version '{SERVING_STORAGE_VERSION}')"
@@ -344,6 +351,7 @@ def publish(
         seconds=(datetime.now(UTC) - started).total_seconds(),
         updated=updated,
         recopied=recopied,
+        from_staged=from_staged,
     )
 
 

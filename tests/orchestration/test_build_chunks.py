@@ -1,12 +1,12 @@
 """The plan of a long dbt window: chunks that cover it exactly, then one build."""
 
-import json
+import os
 from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
 
-from orchestration.defs.build_chunks import chunk_windows, dbt_steps
+from orchestration.defs.build_chunks import chunk_windows, dbt_steps, window_environment
 
 
 def test_chunks_cover_the_window_without_gaps_or_overlap() -> None:
@@ -20,16 +20,16 @@ def test_chunks_cover_the_window_without_gaps_or_overlap() -> None:
     assert len(windows) == 4  # 92 + 92 + 92 + 88
 
 
-def test_a_window_that_fits_one_chunk_is_one_build_with_the_window_vars() -> None:
+def test_a_window_that_fits_one_chunk_is_one_build_with_the_window_in_the_environment() -> None:
     (step,) = dbt_steps(date(2025, 11, 1), date(2025, 11, 14), 92)
     assert not step.chunk
-    assert step.args() == [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps({"min_date": "2025-11-01", "max_date": "2025-11-14"}),
-    ]
+    # no --vars: new vars make dbt parse the whole project again (macro run_var)
+    assert step.args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert step.env() == {
+        "OMNIKPI_DBT_MIN_DATE": "2025-11-01",
+        "OMNIKPI_DBT_MAX_DATE": "2025-11-14",
+        "OMNIKPI_DBT_CHUNKED_FROM": "",  # set empty, so a value left in the shell cannot leak in
+    }
 
 
 def test_a_long_window_runs_chunks_then_builds_everything_with_the_last_week() -> None:
@@ -42,13 +42,27 @@ def test_a_long_window_runs_chunks_then_builds_everything_with_the_last_week() -
     chunk_args = steps[0].args()
     assert chunk_args[:3] == ["build", "--select", "+tag:chunked"]
     assert "test" not in chunk_args  # chunks build, the final step tests
-    assert json.loads(chunk_args[-1]) == {"min_date": "2025-01-01", "max_date": "2025-01-07"}
+    assert steps[0].env()["OMNIKPI_DBT_MIN_DATE"] == "2025-01-01"
+    assert steps[0].env()["OMNIKPI_DBT_MAX_DATE"] == "2025-01-07"
     # the final build rebuilds the chunked models' last week, as a daily run would
-    assert json.loads(steps[-1].args()[-1]) == {
-        "min_date": "2025-01-01",
-        "max_date": "2025-01-20",
-        "chunked_from": "2025-01-14",
+    assert steps[-1].env() == {
+        "OMNIKPI_DBT_MIN_DATE": "2025-01-01",
+        "OMNIKPI_DBT_MAX_DATE": "2025-01-20",
+        "OMNIKPI_DBT_CHUNKED_FROM": "2025-01-14",
     }
+
+
+def test_the_window_environment_is_set_for_the_dbt_call_and_restored_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMNIKPI_DBT_CHUNKED_FROM", "2020-01-01")
+    monkeypatch.delenv("OMNIKPI_DBT_MIN_DATE", raising=False)
+    (step,) = dbt_steps(date(2025, 11, 1), date(2025, 11, 14), 92)
+    with window_environment(step):
+        assert os.environ["OMNIKPI_DBT_MIN_DATE"] == "2025-11-01"
+        assert os.environ["OMNIKPI_DBT_CHUNKED_FROM"] == ""
+    assert "OMNIKPI_DBT_MIN_DATE" not in os.environ
+    assert os.environ["OMNIKPI_DBT_CHUNKED_FROM"] == "2020-01-01"
 
 
 def test_the_size_m_year_is_four_chunks_and_a_final_week() -> None:

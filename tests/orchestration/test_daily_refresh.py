@@ -101,6 +101,8 @@ def test_rerun_gives_identical_marts_and_an_open_reader_keeps_reading(
 
     assert table_checksums(data_dir.serving_db) == before
     assert _published_meta(data_dir.serving_db)["published_at"] != first_meta["published_at"]
+    # the copy of the served file the dbt step made was taken by the publish, not left behind
+    assert not [p.name for p in data_dir.serving_db.parent.iterdir() if ".staged" in p.name]
     # the connection opened before the publish still works, on the version it opened
     assert reader.execute(f"select count(*) from {some_table}").fetchone()[0] == seen
     reader.close()

@@ -5,10 +5,10 @@ Two build databases over the same simulated exports:
 - *full*: every day loaded, then one `dbt build --full-refresh` over the whole range;
 - *daily*: a first backfill of the first days (one run over their range, as `omnikpi refresh
   --from --to` does when a warehouse starts), then day by day: load that day's files, then
-  `dbt build --vars {min_date: D, max_date: D}` (what the nightly job runs). The web and shop
-  files of one day are delivered late: missing when that day and the next are built, then
-  they land, the loader reloads the day and the day is rebuilt (what the late-files sensor
-  requests), and the days after follow.
+  `dbt build --vars {min_date: D, max_date: D}` (the window the nightly job passes in its
+  environment). The web and shop files of one day are delivered late: missing when that day
+  and the next are built, then they land, the loader reloads the day and the day is rebuilt
+  (what the late-files sensor requests), and the days after follow.
 
   After each of its dbt runs the public facts among these tables are published into a
   serving file, incrementally after the first (orchestration/serving/publish.py).
@@ -114,7 +114,8 @@ def _dbt_build(
 ) -> None:
     env = {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}
     if step and step.chunk:
-        selection = step.args()  # as the Dagster asset runs it
+        selection = step.args()  # as the Dagster asset runs it: the window in the environment
+        env |= step.env()
     else:
         dbt_vars = step.dbt_vars if step else {"min_date": str(first), "max_date": str(last)}
         dbt_vars = {**dbt_vars, **(extra_vars or {})}

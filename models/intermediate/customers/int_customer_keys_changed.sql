@@ -23,12 +23,12 @@ assignments as (
 )
 
 select
-    {{ surrogate_key(['identifier_id', "'" ~ var('max_date') ~ "'"]) }} as change_id,
+    {{ surrogate_key(['identifier_id', "'" ~ run_var('max_date') ~ "'"]) }} as change_id,
     identifier_id,
     {{ hash_identifier('identifier_id') }} as identifier_hash,
     customer_key,
     previous_customer_key,
-    cast('{{ var("max_date") }}' as date) as changed_for
+    cast('{{ run_var('max_date') }}' as date) as changed_for
 from assignments
 where
     -- the first build logs nothing: every fact is then built from scratch

@@ -37,7 +37,7 @@ select
     {%- else -%}
     cast(null as {{ dbt.type_string() }}) as previous_customer_key,
     {%- endif %}
-    cast('{{ var("max_date") }}' as date) as assigned_for
+    cast('{{ run_var('max_date') }}' as date) as assigned_for
 from current_keys
 {% if is_incremental() -%}
     left join previous_keys on current_keys.identifier_id = previous_keys.identifier_id

@@ -49,7 +49,7 @@ retired as (
     select
         retired_customer_key,
         surviving_customer_key,
-        cast('{{ var("max_date") }}' as date) as retired_for
+        cast('{{ run_var('max_date') }}' as date) as retired_for
     from moves
     qualify row_number() over (
         partition by retired_customer_key order by identifiers desc, surviving_customer_key asc

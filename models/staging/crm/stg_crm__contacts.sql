@@ -18,7 +18,7 @@ latest_snapshot as (
         -- the relation itself: a second reference to the CTE would materialise it
         select max(deliveries._partition_date)
         from {{ source('crm', 'contacts') }} as deliveries
-        where deliveries._partition_date <= cast('{{ var("max_date") }}' as date)
+        where deliveries._partition_date <= cast('{{ run_var('max_date') }}' as date)
     )
 
 ),

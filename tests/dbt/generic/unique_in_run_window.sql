@@ -1,5 +1,5 @@
 {#- `unique` for the big date-partitioned incremental tables: every key of a row the run
-    rebuilt (dated from var('min_date') less the lookback on) occurs once in the whole table.
+    rebuilt (dated from run_var('min_date') less the lookback on) occurs once in the whole table.
 
     A daily run rebuilds four days of a year: looking up their keys in the table scans one
     column and aggregates the few matches, where dbt's `unique` aggregates every key of the
@@ -16,8 +16,8 @@
     model, column_name, date_column, constant_per_key=none, full_check_after_days=31
 ) %}
 
-{%- set first = modules.datetime.date.fromisoformat(var('min_date')) -%}
-{%- set last = modules.datetime.date.fromisoformat(var('max_date')) -%}
+{%- set first = modules.datetime.date.fromisoformat(run_var('min_date')) -%}
+{%- set last = modules.datetime.date.fromisoformat(run_var('max_date')) -%}
 {%- set since = first - modules.datetime.timedelta(days=var('lookback_days') | int) %}
 
 with

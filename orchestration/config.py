@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,3 +47,19 @@ def settings() -> Settings:
         duckdb_memory_limit=os.environ.get("OMNIKPI_DUCKDB_MEMORY_LIMIT", "4GB"),
         build_chunk_days=int(os.environ.get("OMNIKPI_BUILD_CHUNK_DAYS", "92")),
     )
+
+
+@contextmanager
+def environment_set(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the body's duration, then restore the previous values
+    (unset again those that were not set)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -40,7 +40,7 @@ import duckdb
 
 from orchestration.bench.loads import bare_read_sql
 from orchestration.bench.simulate import TreeRss
-from orchestration.config import PROJECT_DIR, Settings, settings
+from orchestration.config import PROJECT_DIR, Settings, environment_set, settings
 from orchestration.defs.build_chunks import dbt_steps
 from orchestration.loaders import SOURCES, load_partition
 from orchestration.loaders.engine import connect
@@ -168,22 +168,17 @@ def fresh_databases(folder: Path, label: str, keep: bool = True) -> Iterator[Set
     run_dir = folder / "runs" / label
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
-    saved = {
-        k: os.environ.get(k) for k in ("OMNIKPI_DATA_DIR", "OMNIKPI_BUILD_DB", "OMNIKPI_SERVING_DB")
+    paths = {
+        "OMNIKPI_DATA_DIR": str(folder),
+        "OMNIKPI_BUILD_DB": str(run_dir / "build.duckdb"),
+        "OMNIKPI_SERVING_DB": str(run_dir / "serving.duckdb"),
     }
-    os.environ["OMNIKPI_DATA_DIR"] = str(folder)
-    os.environ["OMNIKPI_BUILD_DB"] = str(run_dir / "build.duckdb")
-    os.environ["OMNIKPI_SERVING_DB"] = str(run_dir / "serving.duckdb")
     try:
-        cfg = settings()
-        cfg.ensure_dirs()
-        yield cfg
+        with environment_set(paths):
+            cfg = settings()
+            cfg.ensure_dirs()
+            yield cfg
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         if not keep:
             shutil.rmtree(run_dir, ignore_errors=True)
 

@@ -11,12 +11,13 @@ the whole window's `dbt build`, in which those models rebuild only the last week
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+from orchestration.config import environment_set
 
 CHUNKED_TAG = "chunked"
 
@@ -55,16 +56,8 @@ def window_environment(step: DbtStep) -> Iterator[dict[str, str]]:
     """Set the step's window in os.environ while a dbt process is started, then restore it
     (dagster-dbt hands the subprocess a copy of os.environ)."""
     window = step.env()
-    saved = {name: os.environ.get(name) for name in window}
-    os.environ.update(window)
-    try:
+    with environment_set(window):
         yield window
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def chunk_windows(first: date, last: date, chunk_days: int) -> list[tuple[date, date]]:

@@ -31,6 +31,7 @@ from orchestration.kpis import SECTIONS
 from orchestration.refresh import run_refresh
 from orchestration.serving.manifest import public_models
 from orchestration.serving.publish import PublishBlocked, publish
+from tests.project_cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -220,16 +221,7 @@ def test_dbt_assets_without_a_partition_build_the_latest_loaded_date(
 def test_dagster_definitions_validate() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_cli(["dagster", "definitions", "validate"], env, timeout=300)
 
 
 @pytest.mark.skipif(not have_simulator(), reason="orchestration.simulator.run not there yet")

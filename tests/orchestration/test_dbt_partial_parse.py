@@ -11,15 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from orchestration.config import PROJECT_DIR
+from tests.project_cli import run_cli
 
-DBT = Path(sys.executable).parent / "dbt"
 WINDOW_ENV = ("OMNIKPI_DBT_MIN_DATE", "OMNIKPI_DBT_MAX_DATE", "OMNIKPI_DBT_CHUNKED_FROM")
 WEB_TEST = "test.omnikpi.not_null_stg_web__events_cookie_id"  # its `where` holds the window
 
@@ -27,15 +24,8 @@ WEB_TEST = "test.omnikpi.not_null_stg_web__events_cookie_id"  # its `where` hold
 def _parse(tmp: Path, target: str, window: dict[str, str], *extra: str) -> tuple[str, dict]:
     env = {k: v for k, v in os.environ.items() if k not in WINDOW_ENV}
     env |= {"OMNIKPI_BUILD_DB": str(tmp / "build.duckdb"), **window}
-    result = subprocess.run(
-        [str(DBT), "parse", "--target-path", str(tmp / target), "--log-path", str(tmp), *extra],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+    command = ["dbt", "parse", "--target-path", str(tmp / target), "--log-path", str(tmp)]
+    result = run_cli([*command, *extra], env)
     return result.stdout, json.loads((tmp / target / "manifest.json").read_text())
 
 

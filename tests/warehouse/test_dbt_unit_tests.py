@@ -11,15 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from orchestration.config import PROJECT_DIR
 from orchestration.defs.build_chunks import dbt_steps
+from tests.project_cli import run_cli
 from tests.warehouse.conftest import Warehouse
-
-DBT = Path(sys.executable).parent / "dbt"
 
 
 def test_production_builds_leave_unit_tests_out(warehouse: Warehouse) -> None:
@@ -35,25 +31,10 @@ def test_every_dbt_unit_test_passes(warehouse: Warehouse, tmp_path: Path) -> Non
     shutil.copyfile(warehouse.cfg.build_db, build_db)  # dbt must not write the shared one
     target = tmp_path / "target"
     dbt_vars = {"min_date": str(warehouse.last), "max_date": str(warehouse.last)}
-    result = subprocess.run(
-        [
-            str(DBT),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--vars",
-            json.dumps(dbt_vars),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=PROJECT_DIR,
-        env={**os.environ, "OMNIKPI_BUILD_DB": str(build_db)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    command = ["dbt", "test", "--select", "test_type:unit", "--vars", json.dumps(dbt_vars)]
+    command += ["--target-path", str(target), "--log-path", str(tmp_path / "logs")]
+    # checked last: first the results, which name the unit tests that failed
+    result = run_cli(command, {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}, check=False)
     manifest = json.loads((target / "manifest.json").read_text())
     results = [
         r

@@ -9,8 +9,11 @@ warehouse's clusters.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from tests.project_cli import run_cli
 from tests.warehouse.conftest import Warehouse
 
 PERSON_TYPES = ("email", "phone", "card", "member_id", "crm_id", "web_account", "cookie")
@@ -175,21 +178,6 @@ def test_the_cashiers_placeholder_address_does_not_merge_customers(warehouse: Wa
 
 
 def test_dbt_docs_generate_succeeds(warehouse: Warehouse) -> None:
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from orchestration.config import PROJECT_DIR
-
-    dbt = Path(sys.executable).parent / "dbt"
-    env = {**__import__("os").environ, "OMNIKPI_DATA_DIR": str(warehouse.cfg.data_dir)}
-    result = subprocess.run(
-        [str(dbt), "docs", "generate", "--target-path", str(warehouse.cfg.data_dir / "docs")],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+    env = {**os.environ, "OMNIKPI_DATA_DIR": str(warehouse.cfg.data_dir)}
+    run_cli(["dbt", "docs", "generate", "--target-path", str(warehouse.cfg.data_dir / "docs")], env)
     assert (warehouse.cfg.data_dir / "docs" / "catalog.json").exists()

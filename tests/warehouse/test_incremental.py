@@ -35,8 +35,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,10 +42,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_DIR, Settings
+from orchestration.config import Settings
 from orchestration.defs.build_chunks import DbtStep, dbt_steps
 from orchestration.defs.dbt_project import load_manifest
 from orchestration.serving.publish import PublishResult, publish
+from tests.project_cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +59,6 @@ BACKFILL_DAYS = 7
 LATE_DAY = START + timedelta(days=7)
 LATE_SOURCES = ("web", "shop")
 CHUNK_DAYS = 4
-DBT = Path(sys.executable).parent / "dbt"
 
 # Every incremental model of issue 6, and the identity assignments they re-key from.
 TABLES = (
@@ -130,20 +128,9 @@ def _dbt_build(
             "--vars",
             json.dumps(dbt_vars),
         ]
-    args = [
-        str(DBT),
-        *selection,
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-    ]
-    if full:
-        args.append("--full-refresh")
-    result = subprocess.run(
-        args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
+    args = ["dbt", *selection, "--target-path", str(work / "target")]
+    args += ["--log-path", str(work / "logs"), *(["--full-refresh"] if full else [])]
+    run_cli(args, env)
 
 
 def _select_list(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str:

@@ -27,14 +27,12 @@ from __future__ import annotations
 import csv
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_DIR
+from tests.project_cli import run_cli
 from tests.warehouse.conftest import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -518,12 +516,8 @@ def _mf_query(wh: Warehouse, tmp_path: Path, metrics: str, group_by: str) -> lis
     }
     env["OMNIKPI_DATA_DIR"] = str(wh.cfg.data_dir)
     out = tmp_path / f"{metrics.replace(',', '_')}.csv"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "mf"), "query", "--metrics", metrics,
-         "--group-by", group_by, "--csv", str(out)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    command = ["mf", "query", "--metrics", metrics, "--group-by", group_by, "--csv", str(out)]
+    run_cli(command, env, timeout=600)
     with out.open() as f:
         return list(csv.DictReader(f))
 
@@ -541,11 +535,7 @@ def test_metricflow_returns_the_mart_numbers(warehouse: Warehouse, tmp_path: Pat
         k: v for k, v in os.environ.items() if k not in ("OMNIKPI_BUILD_DB", "OMNIKPI_SERVING_DB")
     }
     env["OMNIKPI_DATA_DIR"] = str(warehouse.cfg.data_dir)
-    parsed = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet"],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-    assert parsed.returncode == 0, parsed.stdout[-3000:] + parsed.stderr[-3000:]
+    run_cli(["dbt", "parse", "--quiet"], env, timeout=600)
 
     # no connection to the build database is open while mf runs (it opens it read-write)
     by_channel = _mf_query(

@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from orchestration.config import PROJECT_DIR
+from tests.project_cli import run_cli
 from tests.warehouse.conftest import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -682,11 +680,7 @@ def _run(wh: Warehouse, *command: str) -> None:
         k: v for k, v in os.environ.items() if k not in ("OMNIKPI_BUILD_DB", "OMNIKPI_SERVING_DB")
     }
     env["OMNIKPI_DATA_DIR"] = str(wh.cfg.data_dir)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / command[0]), *command[1:]],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_cli(command, env, timeout=600)
 
 
 def _mf(wh: Warehouse, tmp_path: Path, metrics: str, group_by: str) -> list[dict]:

@@ -10,21 +10,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.config import PROJECT_DIR
+from tests.project_cli import run_cli
 
 from .conftest import Warehouse
 
 pytestmark = pytest.mark.slow
 
-DBT = Path(sys.executable).parent / "dbt"
 TABLE = "marts.fct_touchpoints"
 
 
@@ -34,7 +31,7 @@ def _check(
     """Run the check on `model` for the window first..last: exit code, output, SQL."""
     env = {**os.environ, "OMNIKPI_BUILD_DB": str(build_db)}
     args = [
-        str(DBT),
+        "dbt",
         "test",
         "--select",
         f"{model},test_name:unique_in_run_window",
@@ -45,9 +42,7 @@ def _check(
         "--log-path",
         str(work / "logs"),
     ]
-    done = subprocess.run(
-        args, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    done = run_cli(args, env, check=False)
     (compiled,) = (work / "target" / "compiled").rglob("unique_in_run_window*.sql")  # one test
     return done.returncode, done.stdout, compiled.read_text()
 

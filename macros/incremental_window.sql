@@ -3,7 +3,9 @@
     sets OMNIKPI_DBT_MIN_DATE, OMNIKPI_DBT_MAX_DATE and OMNIKPI_DBT_CHUNKED_FROM instead.
     dbt tracks the environment variables each file read while parsing, so a new window
     re-parses only those files, where a new `--vars` re-parses the whole project (about 5 s a
-    run at size M). Without either, the window is all of history. -#}
+    run at size M). Without either, the window is all of history. The test `where` configs in
+    staging/web/_web.yml and staging/email/_email.yml repeat this lookup for min_date: dbt
+    cannot call project macros in test configs. -#}
 {% macro run_var(name) -%}
     {%- set defaults = {'min_date': '1900-01-01', 'max_date': '2999-12-31', 'chunked_from': none} -%}
     {%- if name not in defaults -%}

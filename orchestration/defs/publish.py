@@ -65,6 +65,8 @@ def build_publish_asset(project: DbtProject) -> dg.AssetsDefinition:
                 "publish_seconds": round(result.seconds, 2),
                 # facts brought up to date in a copy of the served file, not copied whole
                 "updated_in_place": sorted(result.updated),
+                # marts rebuilt whole: only the rows that differ were replaced
+                "updated_by_difference": sorted(result.compared),
                 "recopied": dict(result.recopied),
                 "started_from_staged_copy": result.from_staged,
             }

@@ -21,6 +21,8 @@ class PublicModel:
     columns: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the incremental model's delete+insert key (one column), else None
     unique_key: str | None = None
+    # the column its primary-key tests name (unique and not_null on every row), else None
+    primary_key: str | None = None
 
     @property
     def folder(self) -> str | None:
@@ -50,8 +52,31 @@ def _single_unique_key(config: Mapping[str, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
+def _primary_keys(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """model id -> a column that error-severity `unique` and `not_null` tests check on every
+    row (style.md: every model has them), so the publish gate guarantees it is a key."""
+    tests: dict[tuple[str, str], set[str]] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "test":
+            continue
+        kind = (node.get("test_metadata") or {}).get("name")
+        model, column = node.get("attached_node"), node.get("column_name")
+        config = node.get("config") or {}
+        if kind not in ("unique", "not_null") or not model or not column:
+            continue
+        if config.get("where") or str(config.get("severity", "error")).lower() != "error":
+            continue  # a test of some rows only, or one that does not block the publish
+        tests.setdefault((model, column), set()).add(kind)
+    keys: dict[str, str] = {}
+    for (model, column), kinds in sorted(tests.items()):
+        if kinds == {"unique", "not_null"}:
+            keys.setdefault(model, column)
+    return keys
+
+
 def public_models(manifest: Mapping[str, Any]) -> list[PublicModel]:
     """Every enabled, non-ephemeral model with access public, in a stable order."""
+    primary_keys = _primary_keys(manifest)
     models = []
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "model":
@@ -71,6 +96,7 @@ def public_models(manifest: Mapping[str, Any]) -> list[PublicModel]:
                 fqn=tuple(node.get("fqn", [])),
                 columns=node.get("columns", {}),
                 unique_key=_single_unique_key(config),
+                primary_key=primary_keys.get(node["unique_id"]),
             )
         )
     return sorted(models, key=lambda m: (m.schema, m.alias))

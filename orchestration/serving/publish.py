@@ -4,10 +4,11 @@ swap it in with one `os.replace`.
 The new file starts as a copy of the served one when it can (an incremental publish): a fact
 stamped with `_built_at` (macro `built_at`) then gets only its rows built since the served
 file's watermark, after the window deletes dbt logged in `audit.dbt_window_deletes` are
-replayed on it. Every other mart, and a fact whose columns changed, is copied whole. A
-carried table whose row count then differs from the build's is copied whole too: the rows
-the replay keeps are a superset of the build's (docs/operations.md has the argument), so
-equal counts mean equal rows.
+replayed on it. A mart dbt rebuilds whole is compared with its served version instead, and
+only the rows that differ are replaced (serving/differences.py). A table without a key, or
+whose columns changed, is copied whole. A carried table whose row count then differs from
+the build's is copied whole too: the rows the replay keeps are a superset of the build's
+(docs/operations.md has the argument), so equal counts mean equal rows.
 
 Why this is atomic for readers: the new file is complete, checkpointed and fsynced before
 the rename; `rename(2)` swaps the directory entry in one step. A reader that has the old
@@ -33,7 +34,7 @@ from typing import Any
 import duckdb
 
 from orchestration.config import PROJECT_DIR, Settings, settings
-from orchestration.serving import gate, pii, staging
+from orchestration.serving import differences, gate, pii, staging
 from orchestration.serving.db import BUILD_ALIAS, connect_build, has_table, quote_path
 from orchestration.serving.manifest import PublicModel, public_models
 
@@ -61,9 +62,12 @@ class PublishResult:
     tables: Mapping[str, int]  # schema.table -> rows
     warnings: Sequence[gate.NodeResult] = field(default_factory=list)
     seconds: float = 0.0
-    # tables brought up to date in a copy of the served file; the others were copied whole
+    # stamped facts brought up to date in a copy of the served file (their newer rows)
     updated: Sequence[str] = field(default_factory=list)
-    # carried tables copied whole after all, with the reason
+    # marts rebuilt whole, brought up to date in that copy by their differing rows
+    # (serving/differences.py); the other tables were copied whole
+    compared: Sequence[str] = field(default_factory=list)
+    # carried or compared tables copied whole after all, with the reason
     recopied: Mapping[str, str] = field(default_factory=dict)
     # the new file started from the copy the dbt step made of the served one
     from_staged: bool = False
@@ -111,20 +115,21 @@ def _select_list(columns: Sequence[tuple[str, str]]) -> str:
     return ", ".join(f'"{name}"' for name, _ in _published(columns))
 
 
-def _served_watermark(serving_db: Path) -> datetime | None:
-    """The watermark of the served file, if the next version may start as its copy."""
+def _served_state(serving_db: Path) -> tuple[bool, datetime | None]:
+    """May the next version start as a copy of the served file, and the served watermark
+    (None: no stamped fact can be carried forward)."""
     if not serving_db.exists():
-        return None
+        return False, None
     try:
         with duckdb.connect(str(serving_db), read_only=True) as served:
             row = served.execute(
                 "select built_through, storage_version from meta.published"
             ).fetchone()
     except duckdb.Error:
-        return None  # written before watermarks existed, or unreadable: publish whole
-    if not row or row[0] is None or row[1] != SERVING_STORAGE_VERSION:
-        return None
-    return row[0]
+        return False, None  # written before watermarks existed, or unreadable: publish whole
+    if not row or row[1] != SERVING_STORAGE_VERSION:
+        return False, None
+    return True, row[0]
 
 
 def _has_window_log(con: Any) -> bool:
@@ -175,6 +180,20 @@ def _update_in_place(con: Any, model: PublicModel, since: datetime, columns: lis
     served = _count(con, target)
     if served != built:
         return f"{served} rows after the update against {built} built"
+    return None
+
+
+def _update_by_difference(
+    con: Any, found: differences.Differences, names: str, target: str
+) -> str | None:
+    """Replace the served rows that differ from the build; the reason to copy whole, or None."""
+    if found.built_rows and found.changed_rows >= MOSTLY_REBUILT * found.built_rows:
+        differences.discard(con, found)
+        return f"{found.changed_rows} of {found.built_rows} rows differ from the served ones"
+    differences.apply(con, found, names, target)
+    served = _count(con, target)
+    if served != found.built_rows:
+        return f"{served} rows after the update against {found.built_rows} built"
     return None
 
 
@@ -241,10 +260,10 @@ def publish(
         built_through = _build_watermark(con, stamped)
 
         from_staged = False
-        since = None if full else _served_watermark(cfg.serving_db)
+        copy_served, since = (False, None) if full else _served_state(cfg.serving_db)
         if since is not None and (built_through is None or built_through < since):
-            since = None  # the build is older than what is served (restored?): publish whole
-        if since is not None:
+            since = None  # the build is older than what is served (restored?): facts whole
+        if copy_served:
             # the dbt step copied the served file while it built (serving/staging.py)
             from_staged = staging.take_staged(cfg.serving_db, tmp)
             if not from_staged:
@@ -263,42 +282,65 @@ def publish(
             if since is not None
             and _columns(con, m, SERVING_ALIAS) == _published(columns[m.unique_id])
         }
+        # compared: the other keyed marts the served file holds with the same columns
+        compared = {
+            m.unique_id: differences.find(
+                con,
+                f"{m.schema}__{m.alias}",
+                m.primary_key,
+                _select_list(columns[m.unique_id]),
+                f"{BUILD_ALIAS}.{m.relation}",
+                f"{SERVING_ALIAS}.{m.relation}",
+            )
+            for m in models
+            if copy_served
+            and m.primary_key
+            and m.unique_id not in carried
+            and _columns(con, m, SERVING_ALIAS) == _published(columns[m.unique_id])
+        }
 
         violations = []
         for m in models:
             label = f"{m.schema}.{m.alias}"
-            # a carried table's other rows were checked when they were published
+            # a carried or compared table's other rows were checked when they were published
             only = f"{BUILT_AT} > '{since}'" if m.unique_id in carried else None
+            relation = compared[m.unique_id].changed if m.unique_id in compared else m.relation
             violations += pii.check_table(
-                con, m.relation, label, _published(columns[m.unique_id]), m.columns, where=only
+                con, relation, label, _published(columns[m.unique_id]), m.columns, where=only
             )
         _refuse_pii(violations)
 
-        _drop_all_but(con, carried, models)
+        _drop_all_but(con, carried | set(compared), models)
         for schema in sorted({m.schema for m in models} | {"meta"}):
             con.execute(f'create schema if not exists {SERVING_ALIAS}."{schema}"')
         rows: dict[str, int] = {}
         updated: list[str] = []
+        compared_labels: list[str] = []
         recopied: dict[str, str] = {}
         for m in models:
             label = f"{m.schema}.{m.alias}"
             source, target = f"{BUILD_ALIAS}.{m.relation}", f"{SERVING_ALIAS}.{m.relation}"
-            if m.unique_id in carried:
-                assert since is not None
-                reason = _update_in_place(con, m, since, columns[m.unique_id])
+            names = _select_list(columns[m.unique_id])
+            if m.unique_id in carried or m.unique_id in compared:
+                if m.unique_id in carried:
+                    assert since is not None
+                    reason = _update_in_place(con, m, since, columns[m.unique_id])
+                    done = updated
+                else:
+                    reason = _update_by_difference(con, compared[m.unique_id], names, target)
+                    done = compared_labels
                 if reason is None:
-                    updated.append(label)
+                    done.append(label)
                     rows[label] = _count(con, target)
                     continue
                 recopied[label] = reason
                 con.execute(f"drop table {target}")
-                # the rows the replay would have kept were never checked against this build
+                # the rows the update would have kept were checked against an older build
                 _refuse_pii(
                     pii.check_table(
                         con, m.relation, label, _published(columns[m.unique_id]), m.columns
                     )
                 )
-            names = _select_list(columns[m.unique_id])
             con.execute(f"create table {target} as select {names} from {source}")
             rows[label] = _count(con, target)
         published_at = datetime.now(UTC).replace(tzinfo=None)
@@ -350,14 +392,15 @@ def publish(
         warnings=warnings,
         seconds=(datetime.now(UTC) - started).total_seconds(),
         updated=updated,
+        compared=compared_labels,
         recopied=recopied,
         from_staged=from_staged,
     )
 
 
-def _drop_all_but(con: Any, carried: set[str], models: Sequence[PublicModel]) -> None:
-    """Empty the copied file of everything but the carried tables (meta is written anew)."""
-    keep = {(m.schema, m.alias) for m in models if m.unique_id in carried}
+def _drop_all_but(con: Any, kept: set[str], models: Sequence[PublicModel]) -> None:
+    """Empty the copied file of all but the tables `kept` to update (meta is written anew)."""
+    keep = {(m.schema, m.alias) for m in models if m.unique_id in kept}
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = ?",
         [SERVING_ALIAS],

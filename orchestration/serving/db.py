@@ -49,3 +49,8 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = 
         [*([database] if database else []), schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+def row_count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    row = con.execute(f"select count(*) from {relation}").fetchone()
+    return int(row[0]) if row else 0

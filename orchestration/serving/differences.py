@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from orchestration.serving.db import row_count
+
 
 @dataclass(frozen=True)
 class Differences:
@@ -27,11 +29,6 @@ class Differences:
     gone: str  # temp table: the keys of served rows that are no longer built as they are
     changed_rows: int
     built_rows: int
-
-
-def _count(con: Any, relation: str) -> int:
-    row = con.execute(f"select count(*) from {relation}").fetchone()
-    return int(row[0]) if row else 0
 
 
 def find(con: Any, name: str, key: str, names: str, built: str, served: str) -> Differences:
@@ -46,7 +43,7 @@ def find(con: Any, name: str, key: str, names: str, built: str, served: str) -> 
         f'create or replace temp table "gone__{name}" as select "{key}" from '
         f"(select {names} from {served} except select {names} from {built})"
     )
-    return Differences(key, changed, gone, _count(con, changed), _count(con, built))
+    return Differences(key, changed, gone, row_count(con, changed), row_count(con, built))
 
 
 def apply(con: Any, differences: Differences, names: str, served: str) -> None:

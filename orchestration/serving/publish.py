@@ -35,7 +35,13 @@ import duckdb
 
 from orchestration.config import PROJECT_DIR, Settings, settings
 from orchestration.serving import differences, gate, pii, staging
-from orchestration.serving.db import BUILD_ALIAS, connect_build, has_table, quote_path
+from orchestration.serving.db import (
+    BUILD_ALIAS,
+    connect_build,
+    has_table,
+    quote_path,
+    row_count,
+)
 from orchestration.serving.manifest import PublicModel, public_models
 
 SERVING_STORAGE_VERSION = "v1.0.0"
@@ -147,11 +153,6 @@ def _build_watermark(con: Any, stamped: Sequence[PublicModel]) -> datetime | Non
     return row[0] if row else None
 
 
-def _count(con: Any, relation: str) -> int:
-    row = con.execute(f"select count(*) from {relation}").fetchone()
-    return int(row[0]) if row else 0
-
-
 def _update_in_place(con: Any, model: PublicModel, since: datetime, columns: list) -> str | None:
     """Bring a carried table up to the build; the reason to copy it whole instead, or None.
 
@@ -159,7 +160,7 @@ def _update_in_place(con: Any, model: PublicModel, since: datetime, columns: lis
     built after it (dbt's delete+insert), as the dbt runs did on the build table."""
     source, target = f"{BUILD_ALIAS}.{model.relation}", f"{SERVING_ALIAS}.{model.relation}"
     changed = f"from {source} where {BUILT_AT} > ?"
-    built = _count(con, source)
+    built = row_count(con, source)
     row = con.execute(f"select count(*) {changed}", [since]).fetchone()
     fresh = int(row[0]) if row else 0
     if built and fresh >= MOSTLY_REBUILT * built:
@@ -177,7 +178,7 @@ def _update_in_place(con: Any, model: PublicModel, since: datetime, columns: lis
     con.execute(f'delete from {target} where "{key}" in (select "{key}" {changed})', [since])
     names = _select_list(columns)
     con.execute(f"insert into {target} ({names}) select {names} {changed}", [since])
-    served = _count(con, target)
+    served = row_count(con, target)
     if served != built:
         return f"{served} rows after the update against {built} built"
     return None
@@ -191,7 +192,7 @@ def _update_by_difference(
         differences.discard(con, found)
         return f"{found.changed_rows} of {found.built_rows} rows differ from the served ones"
     differences.apply(con, found, names, target)
-    served = _count(con, target)
+    served = row_count(con, target)
     if served != found.built_rows:
         return f"{served} rows after the update against {found.built_rows} built"
     return None
@@ -331,7 +332,7 @@ def publish(
                     done = compared_labels
                 if reason is None:
                     done.append(label)
-                    rows[label] = _count(con, target)
+                    rows[label] = row_count(con, target)
                     continue
                 recopied[label] = reason
                 con.execute(f"drop table {target}")
@@ -342,7 +343,7 @@ def publish(
                     )
                 )
             con.execute(f"create table {target} as select {names} from {source}")
-            rows[label] = _count(con, target)
+            rows[label] = row_count(con, target)
         published_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute(
             f"""create table {SERVING_ALIAS}.meta.published as select

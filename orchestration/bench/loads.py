@@ -118,7 +118,7 @@ def run(
             duckdb_threads=threads,
             duckdb_memory_limit=memory,
         )
-        with connect(cfg) as con, duckdb.connect(config={"threads": threads}) as bare:
+        with connect(cfg) as con, duckdb.connect(config=cfg.duckdb_config) as bare:
             for spec in SOURCES.values():
                 if sources and spec.source not in sources:
                     continue

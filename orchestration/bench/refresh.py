@@ -94,8 +94,9 @@ def measured(stages: list[Stage], name: str) -> Iterator[Stage]:
 
 
 def floor(landing: Path) -> int:
-    """Every landing file read once by DuckDB, one statement per source and date."""
-    con = duckdb.connect()
+    """Every landing file read once by DuckDB, one statement per source and date, with the
+    loaders' DuckDB settings."""
+    con = duckdb.connect(config=settings().duckdb_config)
     rows = 0
     for spec in SOURCES.values():
         for folder in sorted((landing / spec.source).glob("*")):

@@ -77,8 +77,7 @@ def connect(cfg: Settings, attempts: int = 20) -> duckdb.DuckDBPyConnection:
     """
     cfg.build_db.parent.mkdir(parents=True, exist_ok=True)
     config = {
-        "threads": cfg.duckdb_threads,
-        "memory_limit": cfg.duckdb_memory_limit,
+        **cfg.duckdb_config,
         # Checkpoint when the connection closes, not after every partition's commit: the
         # automatic checkpoint (16 MB of WAL) recompressed the table's last row group on
         # each commit and took a fifth of a web load. The WAL keeps commits durable.

@@ -25,10 +25,7 @@ def connect_build(
     """An in-memory connection with the build database attached as `wh` (and in use)."""
     cfg = cfg or settings()
     path = build_db or cfg.build_db
-    con = duckdb.connect(
-        ":memory:",
-        config={"threads": cfg.duckdb_threads, "memory_limit": cfg.duckdb_memory_limit},
-    )
+    con = duckdb.connect(":memory:", config=cfg.duckdb_config)
     options = " (read_only)" if read_only else ""
     con.execute(f"attach {_quote(path)} as {BUILD_ALIAS}{options}")
     con.execute(f"use {BUILD_ALIAS}")

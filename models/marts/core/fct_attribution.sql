@@ -36,8 +36,10 @@ orders as (
 
 ),
 
-touchpoints as (
+touchpoints as {{ inlined_cte() }} (
 
+    -- read where used, never stored: both uses filter it, but DuckDB stored all 21 M rows
+    -- once for them (size M daily: 9.8 -> 2.1 CPU-s)
     select
         touchpoint_id,
         customer_key,

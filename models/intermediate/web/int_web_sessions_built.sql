@@ -20,7 +20,9 @@
 -- macros/append_from_view.sql).
 with
 
-events as (
+-- read twice (the session numbers, then the events joined to them), and cheaper to read
+-- twice than to store (macros/inlined_cte.sql)
+events as {{ inlined_cte() }} (
 
     select
         event_id,
@@ -51,10 +53,16 @@ rules as (
 
 ),
 
+-- the inactivity rule needs two windows over each cookie's events in time order; they sort
+-- only the three columns it reads, and each event then finds its session number by its key
+-- (the staging model's primary key). Sorting every event's columns twice took 51 of the
+-- model's 87 CPU-seconds on a 92-day chunk at size M; now 13, plus 5 for the join.
 gaps as (
 
     select
-        *,
+        event_id,
+        cookie_id,
+        occurred_at,
         lag(occurred_at) over (
             partition by cookie_id order by occurred_at, event_id
         ) as previous_event_at
@@ -78,16 +86,26 @@ flagged as (
 
 ),
 
-numbered as (
+session_numbers as (
 
     select
-        *,
+        event_id,
         sum(starts_session) over (
             partition by cookie_id
             order by occurred_at, event_id
             rows between unbounded preceding and current row
         ) as session_number
     from flagged
+
+),
+
+numbered as (
+
+    select
+        events.*,
+        session_numbers.session_number
+    from events
+    inner join session_numbers on events.event_id = session_numbers.event_id
 
 ),
 

@@ -13,6 +13,22 @@
             "coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')"
         ) -%}
     {%- endfor -%}
+    {{ concat_parts(parts) }}
+{%- endmacro %}
+
+{#- Concatenate parts that are never null (fingerprint_text coalesces each one). DuckDB builds
+    concat()'s result once; a chain of || builds every intermediate string, which took half
+    the time of a fingerprint (docs/benchmarks.md). concat() skips nulls where || yields null:
+    equal for these parts only. -#}
+{% macro concat_parts(parts) -%}
+    {{ return(adapter.dispatch('concat_parts', 'omnikpi')(parts)) }}
+{%- endmacro %}
+
+{% macro duckdb__concat_parts(parts) -%}
+    concat({{ parts | join(', ') }})
+{%- endmacro %}
+
+{% macro default__concat_parts(parts) -%}
     {{ dbt.concat(parts) }}
 {%- endmacro %}
 

@@ -19,8 +19,8 @@
 
 {#- Several values of the row that sorts first, as one struct (`fields`: a list of
     (name, value) pairs); read them with struct_field(). One comparison of the order per row
-    instead of one per value: six first_by() on the same order cost the session aggregate
-    twice its time (docs/benchmarks.md: int_web_sessions_built). -#}
+    instead of one per value: six first_by() on the same order, with their values transformed
+    on every row, cost the session aggregate twice its time (docs/benchmarks.md). -#}
 {% macro first_row(fields, order_by, where=none) -%}
     {{ return(adapter.dispatch('first_row', 'omnikpi')(fields, order_by, where)) }}
 {%- endmacro %}

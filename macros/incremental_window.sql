@@ -68,6 +68,47 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The reporting day (macro local_date) of `utc_timestamp` lies in the run's window: the same
+    truth value as in_window(local_date(utc_timestamp)), null included, but a plain UTC range
+    that holds every such timestamp is checked first. A comparison costs far less than the
+    time zone conversion (size M, a daily's e-mail staging: 1.55 -> 0.17 CPU-s), and the
+    scan can skip row groups by it. A reporting day lies within a day of its UTC date (any
+    zone's offset is under 24 hours), so the range is the window widened by a day each side. -#}
+{% macro in_window_local(utc_timestamp, days_before=0, days_after=0) -%}
+    {%- set start = modules.datetime.date.fromisoformat(window_start())
+        - modules.datetime.timedelta(days=days_before | int) -%}
+    ({{ utc_range_check(utc_timestamp, start, window_end(days_after)) }}
+    and {{ in_window(local_date(utc_timestamp), days_before=days_before, days_after=days_after) }})
+{%- endmacro %}
+
+{#- in_build_window of the reporting day of `utc_timestamp`, with the same UTC range first. -#}
+{% macro in_build_window_local(utc_timestamp, days_after=0) -%}
+    {%- if is_incremental() -%}
+        {{ in_window_local(utc_timestamp, days_after=days_after) }}
+    {%- else -%}
+        ({{ utc_range_check(utc_timestamp, none, window_end(days_after)) }}
+        and {{ local_date(utc_timestamp) }} <= cast('{{ window_end(days_after) }}' as date))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- UTC timestamps that can have a reporting day from `first_day` to `last_day` (inclusive
+    dates or ISO strings; none = unbounded): from the day before `first_day` to the end of
+    the day after `last_day`. -#}
+{% macro utc_range_check(utc_timestamp, first_day, last_day) -%}
+    {%- set day = modules.datetime.timedelta(days=1) -%}
+    {%- set parse = modules.datetime.date.fromisoformat -%}
+    {%- set checks = [] -%}
+    {%- if first_day is not none -%}
+        {%- set first = parse(first_day) if first_day is string else first_day -%}
+        {%- do checks.append(utc_timestamp ~ " >= cast('" ~ (first - day).isoformat() ~ "' as timestamp)") -%}
+    {%- endif -%}
+    {%- if last_day is not none -%}
+        {%- set last = parse(last_day) if last_day is string else last_day -%}
+        {%- do checks.append(utc_timestamp ~ " < cast('" ~ (last + day + day).isoformat() ~ "' as timestamp)") -%}
+    {%- endif -%}
+    {{ checks | join(' and ') }}
+{%- endmacro %}
+
 {#- Pre-hook of the date-partitioned incremental models: an incremental run first deletes
     the window's dates, then inserts them rebuilt (delete+insert on the row id replaces the
     rows outside the window that the run also rebuilds). Deleting the dates themselves, not

@@ -191,8 +191,8 @@ shop_orders_in_scope as (
     select * from shop_orders
     {% if is_incremental() -%}
         where
-            {{ in_window(local_date('created_at')) }}
-            or {{ in_window(local_date('delivered_at')) }}
+            {{ in_window_local('created_at') }}
+            or {{ in_window_local('delivered_at') }}
             or {{ in_window('delivered_on') }}
     {%- endif %}
 
@@ -287,7 +287,7 @@ store_touches as (
         delivered_on
     from receipts
     {% if is_incremental() -%}
-        where {{ in_window(local_date('sold_at')) }} or {{ in_window('delivered_on') }}
+        where {{ in_window_local('sold_at') }} or {{ in_window('delivered_on') }}
     {%- endif %}
 
 ),
@@ -317,7 +317,7 @@ ticket_touches as (
         _partition_date as delivered_on
     from tickets
     {% if is_incremental() -%}
-        where {{ in_window(local_date('created_at')) }} or {{ in_window('_partition_date') }}
+        where {{ in_window_local('created_at') }} or {{ in_window('_partition_date') }}
     {%- endif %}
 
 ),
@@ -349,7 +349,7 @@ ledger_touches as (
         _partition_date as delivered_on
     from ledger
     {% if is_incremental() -%}
-        where {{ in_window(local_date('occurred_at')) }} or {{ in_window('_partition_date') }}
+        where {{ in_window_local('occurred_at') }} or {{ in_window('_partition_date') }}
     {%- endif %}
 
 ),
@@ -376,7 +376,7 @@ email_touches as (
         _partition_date as delivered_on
     from email_events
     {% if is_incremental() -%}
-        where {{ in_window(local_date('occurred_at')) }} or {{ in_window('_partition_date') }}
+        where {{ in_window_local('occurred_at') }} or {{ in_window('_partition_date') }}
     {%- endif %}
 
 ),

@@ -23,7 +23,7 @@ events as (
     {% if is_incremental() -%}
         where
             {{ in_window('_partition_date') }}
-            or {{ in_window(local_date('occurred_at')) }}
+            or {{ in_window_local('occurred_at') }}
     {%- endif %}
 
 ),

@@ -44,7 +44,7 @@ in_scope as (
     {% if is_incremental() -%}
         where
             {{ in_window('_partition_date') }}
-            or {{ in_window(local_date('occurred_at')) }}
+            or {{ in_window_local('occurred_at') }}
             or 'member_id:' || loyalty_member_id in (
                 select changed_identifiers.identifier_id from changed_identifiers
             )

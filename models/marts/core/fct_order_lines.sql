@@ -92,10 +92,10 @@ return_lines as (
 touched_orders as (
 
     select order_id from lines
-    where {{ in_window('delivered_on') }} or {{ in_window(local_date('ordered_at')) }}
+    where {{ in_window('delivered_on') }} or {{ in_window_local('ordered_at') }}
     union
     select order_id from return_lines
-    where {{ in_window('delivered_on') }} or {{ in_window(local_date('returned_at')) }}
+    where {{ in_window('delivered_on') }} or {{ in_window_local('returned_at') }}
 
 ){% endif %},
 

@@ -58,7 +58,7 @@ window_tickets as (
     select ticket_id, customer_key from keyed
     where
         {{ in_window('_partition_date') }}
-        or {{ in_window(local_date('created_at')) }}
+        or {{ in_window_local('created_at') }}
         or 'ticket:' || cast(ticket_id as {{ dbt.type_string() }}) in (
             select changes.identifier_id from changes
         )

@@ -28,8 +28,8 @@ dated as (
         *,
         {{ local_date('occurred_at') }} as event_date
     from source
-    where {{ in_build_window(
-        local_date('occurred_at'), days_after=var('delivery_lookahead_days')
+    where {{ in_build_window_local(
+        'occurred_at', days_after=var('delivery_lookahead_days')
     ) }}
 
 ),

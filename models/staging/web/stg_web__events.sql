@@ -40,8 +40,8 @@ dated as {{ inlined_cte() }} (
     from source
     where
         event_date is null
-        and {{ in_build_window(
-            local_date('event_timestamp'), days_after=var('delivery_lookahead_days')
+        and {{ in_build_window_local(
+            'event_timestamp', days_after=var('delivery_lookahead_days')
         ) }}
 
 ),

@@ -36,6 +36,26 @@ changed_identifiers as (
     from {{ ref('int_customer_keys_changed') }}
     where {{ in_window('changed_for') }}
 
+),
+
+changed_accounts as (
+
+    -- the changed ids as the sessions' own values: looking up a session's column costs
+    -- less than prefixing every session's ids to look them up (two string copies each)
+    select
+        {{ dbt.right('identifier_id', dbt.length('identifier_id') ~ ' - 12') }}
+            as web_account_id
+    from changed_identifiers
+    where {{ dbt.split_part('identifier_id', "':'", 1) }} = 'web_account'
+
+),
+
+changed_cookies as (
+
+    select {{ dbt.right('identifier_id', dbt.length('identifier_id') ~ ' - 7') }} as cookie_id
+    from changed_identifiers
+    where {{ dbt.split_part('identifier_id', "':'", 1) }} = 'cookie'
+
 ){% endif %},
 
 in_scope as (
@@ -48,12 +68,8 @@ in_scope as (
     {% if is_incremental() -%}
         where
             {{ in_window('session_start_date') }}
-            or 'web_account:' || web_account_id in (
-                select changed_identifiers.identifier_id from changed_identifiers
-            )
-            or 'cookie:' || cookie_id in (
-                select changed_identifiers.identifier_id from changed_identifiers
-            )
+            or web_account_id in (select changed_accounts.web_account_id from changed_accounts)
+            or cookie_id in (select changed_cookies.cookie_id from changed_cookies)
     {%- endif %}
 
 )

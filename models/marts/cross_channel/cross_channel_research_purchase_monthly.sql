@@ -32,9 +32,12 @@ consideration as (
 
 first_research as (
 
+    -- the first touch's channel as an aggregate: no sort of every (order, touch) pair
     select
         orders.order_id,
-        consideration.channel as research_channel
+        {{ first_by(
+            'consideration.channel', ['consideration.occurred_at', 'consideration.touchpoint_id']
+        ) }} as research_channel
     from orders
     inner join consideration
         on
@@ -42,11 +45,7 @@ first_research as (
             and orders.ordered_at >= consideration.occurred_at
             and {{ dbt.dateadd('day', -1 * var('attribution_window_days'), 'orders.ordered_at') }}
             <= consideration.occurred_at
-    qualify
-        row_number() over (
-            partition by orders.order_id
-            order by consideration.occurred_at, consideration.touchpoint_id
-        ) = 1
+    group by orders.order_id
 
 ),
 

@@ -77,7 +77,7 @@
 {% macro in_window_local(utc_timestamp, days_before=0, days_after=0) -%}
     {%- set start = modules.datetime.date.fromisoformat(window_start())
         - modules.datetime.timedelta(days=days_before | int) -%}
-    ({{ utc_range_check(utc_timestamp, start, window_end(days_after)) }}
+    ({{ utc_range_check(utc_timestamp, start.isoformat(), window_end(days_after)) }}
     and {{ in_window(local_date(utc_timestamp), days_before=days_before, days_after=days_after) }})
 {%- endmacro %}
 
@@ -92,19 +92,18 @@
 {%- endmacro %}
 
 {#- UTC timestamps that can have a reporting day from `first_day` to `last_day` (inclusive
-    dates or ISO strings; none = unbounded): from the day before `first_day` to the end of
-    the day after `last_day`. -#}
+    ISO dates; none = unbounded): from the day before `first_day` to the end of the day
+    after `last_day`. -#}
 {% macro utc_range_check(utc_timestamp, first_day, last_day) -%}
     {%- set day = modules.datetime.timedelta(days=1) -%}
-    {%- set parse = modules.datetime.date.fromisoformat -%}
     {%- set checks = [] -%}
     {%- if first_day is not none -%}
-        {%- set first = parse(first_day) if first_day is string else first_day -%}
-        {%- do checks.append(utc_timestamp ~ " >= cast('" ~ (first - day).isoformat() ~ "' as timestamp)") -%}
+        {%- set first = modules.datetime.date.fromisoformat(first_day) - day -%}
+        {%- do checks.append(utc_timestamp ~ " >= cast('" ~ first.isoformat() ~ "' as timestamp)") -%}
     {%- endif -%}
     {%- if last_day is not none -%}
-        {%- set last = parse(last_day) if last_day is string else last_day -%}
-        {%- do checks.append(utc_timestamp ~ " < cast('" ~ (last + day + day).isoformat() ~ "' as timestamp)") -%}
+        {%- set after = modules.datetime.date.fromisoformat(last_day) + day + day -%}
+        {%- do checks.append(utc_timestamp ~ " < cast('" ~ after.isoformat() ~ "' as timestamp)") -%}
     {%- endif -%}
     {{ checks | join(' and ') }}
 {%- endmacro %}

@@ -43,7 +43,7 @@ changed_accounts as (
     -- the changed ids as the sessions' own values: looking up a session's column costs
     -- less than prefixing every session's ids to look them up (two string copies each)
     select
-        {{ dbt.right('identifier_id', dbt.length('identifier_id') ~ ' - 12') }}
+        {{ dbt.right('identifier_id', dbt.length('identifier_id') ~ ' - ' ~ 'web_account:' | length) }}
             as web_account_id
     from changed_identifiers
     where {{ dbt.split_part('identifier_id', "':'", 1) }} = 'web_account'
@@ -52,7 +52,9 @@ changed_accounts as (
 
 changed_cookies as (
 
-    select {{ dbt.right('identifier_id', dbt.length('identifier_id') ~ ' - 7') }} as cookie_id
+    select
+        {{ dbt.right('identifier_id', dbt.length('identifier_id') ~ ' - ' ~ 'cookie:' | length) }}
+            as cookie_id
     from changed_identifiers
     where {{ dbt.split_part('identifier_id', "':'", 1) }} = 'cookie'
 

@@ -28,11 +28,14 @@ class DbtStep:
     last: date
     dbt_vars: dict[str, Any]
     chunk: bool  # a chunk builds the chunked models (and what they read), without tests
+    # the first chunk also builds what the chunked models read (views, staging tables,
+    # seeds): on a new warehouse they do not exist yet. The later chunks of the same run
+    # read them as built: the raw data did not change in between.
+    upstream: bool = True
 
     def args(self) -> list[str]:
-        # a chunk also (re)builds the views and seeds its models read: on a new warehouse
-        # they do not exist yet when the first chunk runs
-        only = ["--select", f"+tag:{CHUNKED_TAG}", "--resource-type", "model"]
+        selected = f"+tag:{CHUNKED_TAG}" if self.upstream else f"tag:{CHUNKED_TAG}"
+        only = ["--select", selected, "--resource-type", "model"]
         only += ["--resource-type", "seed"]
         # unit tests check the SQL against fixed inputs, not the data: they run in the test
         # suite (tests/warehouse/test_dbt_unit_tests.py), not in every production build
@@ -88,9 +91,10 @@ def dbt_steps(first: date, last: date, chunk_days: int) -> list[DbtStep]:
     if chunk_days < 1 or (last - first).days + 1 <= chunk_days:
         return [DbtStep(first, last, full_window, chunk=False)]
     final_from = last - timedelta(days=min(FINAL_DAYS, chunk_days) - 1)
+    windows = chunk_windows(first, final_from - timedelta(days=1), chunk_days)
     chunks = [
-        DbtStep(a, b, {"min_date": a.isoformat(), "max_date": b.isoformat()}, chunk=True)
-        for a, b in chunk_windows(first, final_from - timedelta(days=1), chunk_days)
+        DbtStep(a, b, {"min_date": str(a), "max_date": str(b)}, chunk=True, upstream=i == 0)
+        for i, (a, b) in enumerate(windows)
     ]
     final_vars = {**full_window, "chunked_from": final_from.isoformat()}
     return [*chunks, DbtStep(first, last, final_vars, chunk=False)]

@@ -12,10 +12,15 @@ The comparison is on every published column, with the model's primary key (the c
 Deleting the served rows whose key is in either and inserting the changed rows leaves the
 served table equal to the built one, as both have one row per key: the publish gate refuses
 a build whose key tests fail.
+
+Both sets come from one full join of the two versions on the key, comparing the rows with
+`is distinct from` (NULL equals NULL, as in `except`): one hash join instead of two `except`s
+that each hashed every row of both (size M daily: 37 marts 2.4-2.7 -> 1.2-1.7 s).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,18 +36,33 @@ class Differences:
     built_rows: int
 
 
-def find(con: Any, name: str, key: str, names: str, built: str, served: str) -> Differences:
-    """Stage the differences of `served` from `built` (relations with the columns `names`)
-    in two temp tables named after `name`."""
+def find(
+    con: Any, name: str, key: str, columns: Sequence[str], built: str, served: str
+) -> Differences:
+    """Stage the differences of `served` from `built` (relations with the `columns`, the
+    key among them) in temp tables named after `name`."""
     changed, gone = f'temp.main."changed__{name}"', f'temp.main."gone__{name}"'
+    pairs = f'temp.main."differing__{name}"'
+    quoted = [f'"{column}"' for column in columns]
+    k = f'"{key}"'
+    built_row = ", ".join(f"b.{column}" for column in quoted)
+    served_row = ", ".join(f"s.{column}" for column in quoted)
+    con.execute(
+        f'create or replace temp table "differing__{name}" as '
+        f"select b.{k} as built_key, s.{k} as served_key "
+        f"from {built} as b full join {served} as s on b.{k} = s.{k} "
+        f"where b.{k} is null or s.{k} is null or ({built_row}) is distinct from ({served_row})"
+    )
     con.execute(
         f'create or replace temp table "changed__{name}" as '
-        f"select {names} from {built} except select {names} from {served}"
+        f"select {', '.join(quoted)} from {built} "
+        f"where {k} in (select built_key from {pairs} where built_key is not null)"
     )
     con.execute(
-        f'create or replace temp table "gone__{name}" as select "{key}" from '
-        f"(select {names} from {served} except select {names} from {built})"
+        f'create or replace temp table "gone__{name}" as '
+        f"select served_key as {k} from {pairs} where served_key is not null"
     )
+    con.execute(f"drop table {pairs}")
     return Differences(key, changed, gone, row_count(con, changed), row_count(con, built))
 
 

@@ -289,7 +289,7 @@ def publish(
                 con,
                 f"{m.schema}__{m.alias}",
                 m.primary_key,
-                _select_list(columns[m.unique_id]),
+                [name for name, _ in _published(columns[m.unique_id])],
                 f"{BUILD_ALIAS}.{m.relation}",
                 f"{SERVING_ALIAS}.{m.relation}",
             )

@@ -85,6 +85,19 @@ def test_a_rebuilt_mart_is_updated_by_its_differing_rows(data_dir: Settings) -> 
     assert _served(data_dir) == REBUILT
 
 
+def test_nulls_are_equal_and_a_null_that_gets_a_value_is_a_change(data_dir: Settings) -> None:
+    unsegmented = [(person, None, orders) for person, _, orders in ROWS]
+    _build(data_dir, unsegmented)
+    publish(KEYED)
+    # the same rows again but one: had every NULL compared unequal, 20 of 20 rows would
+    # differ and the table would be copied whole
+    segmented = [(p, "new" if p == "p05" else None, o) for p, _, o in unsegmented]
+    _build(data_dir, segmented)
+    result = publish(KEYED)
+    assert (result.compared, dict(result.recopied)) == (["marts.dim_people"], {})
+    assert _served(data_dir) == segmented
+
+
 def test_a_mart_whose_rows_nearly_all_changed_is_copied_whole(data_dir: Settings) -> None:
     _build(data_dir, ROWS)
     publish(KEYED)

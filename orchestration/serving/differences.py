@@ -44,23 +44,24 @@ def find(
     changed, gone = f'temp.main."changed__{name}"', f'temp.main."gone__{name}"'
     pairs = f'temp.main."differing__{name}"'
     quoted = [f'"{column}"' for column in columns]
-    k = f'"{key}"'
+    quoted_key = f'"{key}"'
     built_row = ", ".join(f"b.{column}" for column in quoted)
     served_row = ", ".join(f"s.{column}" for column in quoted)
     con.execute(
         f'create or replace temp table "differing__{name}" as '
-        f"select b.{k} as built_key, s.{k} as served_key "
-        f"from {built} as b full join {served} as s on b.{k} = s.{k} "
-        f"where b.{k} is null or s.{k} is null or ({built_row}) is distinct from ({served_row})"
+        f"select b.{quoted_key} as built_key, s.{quoted_key} as served_key "
+        f"from {built} as b full join {served} as s on b.{quoted_key} = s.{quoted_key} "
+        f"where b.{quoted_key} is null or s.{quoted_key} is null "
+        f"or ({built_row}) is distinct from ({served_row})"
     )
     con.execute(
         f'create or replace temp table "changed__{name}" as '
         f"select {', '.join(quoted)} from {built} "
-        f"where {k} in (select built_key from {pairs} where built_key is not null)"
+        f"where {quoted_key} in (select built_key from {pairs} where built_key is not null)"
     )
     con.execute(
         f'create or replace temp table "gone__{name}" as '
-        f"select served_key as {k} from {pairs} where served_key is not null"
+        f"select served_key as {quoted_key} from {pairs} where served_key is not null"
     )
     con.execute(f"drop table {pairs}")
     return Differences(key, changed, gone, row_count(con, changed), row_count(con, built))

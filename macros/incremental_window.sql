@@ -81,14 +81,12 @@
     and {{ in_window(local_date(utc_timestamp), days_before=days_before, days_after=days_after) }})
 {%- endmacro %}
 
-{#- in_build_window of the reporting day of `utc_timestamp`, with the same UTC range first. -#}
+{#- in_build_window of the reporting day of `utc_timestamp`, with the same UTC range first
+    (open at the start when in_build_window is). -#}
 {% macro in_build_window_local(utc_timestamp, days_after=0) -%}
-    {%- if is_incremental() -%}
-        {{ in_window_local(utc_timestamp, days_after=days_after) }}
-    {%- else -%}
-        ({{ utc_range_check(utc_timestamp, none, window_end(days_after)) }}
-        and {{ local_date(utc_timestamp) }} <= cast('{{ window_end(days_after) }}' as date))
-    {%- endif -%}
+    {%- set first_day = window_start() if is_incremental() else none -%}
+    ({{ utc_range_check(utc_timestamp, first_day, window_end(days_after)) }}
+    and {{ in_build_window(local_date(utc_timestamp), days_after=days_after) }})
 {%- endmacro %}
 
 {#- UTC timestamps that can have a reporting day from `first_day` to `last_day` (inclusive

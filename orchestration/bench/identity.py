@@ -1,9 +1,10 @@
-"""Benchmark: identity clustering in SQL vs scipy on the same edges (issue 5).
+"""Benchmark: identity clustering (the dbt model's own code) vs scipy on the same edges.
 
 Needs a build database in which the identity models were built (`omnikpi refresh`, or
-`dbt build -s +int_identity_clusters`). Prints the graph's size, the number of propagation
-passes, the time of the clustering SQL alone (the compiled model run directly in DuckDB) and
-of scipy's connected_components, the ratio, and whether both find the same components.
+`dbt build -s +int_identity_clusters`). Runs the model's `model()` (a dbt Python model:
+numpy minimum-label propagation) on that database, read-only, then scipy's
+connected_components on the same nodes and kept edges. Prints the graph's size, the number
+of propagation passes, both times, the ratio, and whether both find the same components.
 
     uv run python -m orchestration.bench.identity [--build-db PATH] [--json out.json]
 """
@@ -11,11 +12,12 @@ of scipy's connected_components, the ratio, and whether both find the same compo
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import numpy as np
@@ -23,93 +25,121 @@ import pyarrow as pa
 
 from orchestration.config import PROJECT_DIR, settings
 
-KEPT_EDGES = """
-    select identifier_id_a, identifier_id_b from intermediate.int_identity_edges_guarded
-    where dropped_reason is null
-"""
+MODEL = PROJECT_DIR / "models" / "intermediate" / "identity" / "int_identity_clusters.py"
+SCHEMA = "intermediate"
 
 
-def compiled_clustering_sql() -> str:
-    """The model's SELECT as dbt compiles it (so the benchmark runs exactly what dbt runs)."""
-    dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run(
-        [str(dbt), "compile", "-q", "-s", "int_identity_clusters"],
-        cwd=PROJECT_DIR,
-        check=True,
-        capture_output=True,
-    )
-    matches = list((PROJECT_DIR / "target" / "compiled").rglob("int_identity_clusters.sql"))
-    if not matches:
-        raise FileNotFoundError("dbt compile did not write int_identity_clusters.sql")
-    return matches[0].read_text()
+def clustering_model() -> ModuleType:
+    """The model file dbt runs, imported as a module (so the benchmark runs dbt's code)."""
+    spec = importlib.util.spec_from_file_location("int_identity_clusters", MODEL)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(MODEL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def scipy_components(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, float], np.ndarray, list]:
+class _Refs:
+    """What the model asks of dbt: `config` (ignored here) and `ref` (a built table)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def config(self, **_: object) -> None:
+        return None
+
+    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
+        return self.con.table(f"{SCHEMA}.{name}")
+
+
+def scipy_components(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, float], pa.Table]:
+    """scipy's components on the same graph, the nodes numbered in SQL (integers only)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     began = time.perf_counter()
-    nodes = [r[0] for r in con.execute(
-        "select identifier_id from intermediate.int_identifiers_unioned order by 1"
-    ).fetchall()]  # fmt: skip
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = con.execute(KEPT_EDGES).fetchall()
-    a = np.fromiter((index[x] for x, _ in edges), dtype=np.int64, count=len(edges))
-    b = np.fromiter((index[y] for _, y in edges), dtype=np.int64, count=len(edges))
+    numbered = con.sql(
+        f"select identifier_id, cast(row_number() over (order by identifier_id) - 1 as bigint) "
+        f"as node_id from {SCHEMA}.int_identifiers_unioned"
+    ).to_arrow_table()
+    side_a = con.from_arrow(numbered).set_alias("side_a")
+    side_b = con.from_arrow(numbered).set_alias("side_b")
+    kept = (
+        con.table(f"{SCHEMA}.int_identity_edges_guarded")
+        .filter("dropped_reason is null")
+        .set_alias("edges")
+        .join(side_a, "edges.identifier_id_a = side_a.identifier_id")
+        .join(side_b, "edges.identifier_id_b = side_b.identifier_id")
+        .project("side_a.node_id as node_a, side_b.node_id as node_b")
+        .fetchnumpy()
+    )
     prepared = time.perf_counter()
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(nodes), len(nodes)))
+    size = numbered.num_rows
+    a, b = np.asarray(kept["node_a"]), np.asarray(kept["node_b"])
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(size, size))
     count, labels = connected_components(graph.tocsr(), directed=False)
     done = time.perf_counter()
     times = {"scipy_prepare_s": prepared - began, "scipy_components_s": done - prepared}
-    return times | {"scipy_components": count}, labels, nodes
+    components = pa.table(
+        {"identifier_id": numbered.column("identifier_id"), "component": labels.astype(np.int64)}
+    )
+    return times | {"scipy_components": count}, components
 
 
 def run(build_db: Path) -> dict[str, object]:
-    sql = compiled_clustering_sql()
+    model = clustering_model()
     con = duckdb.connect(str(build_db), read_only=True)
     con.execute(f"set threads = {settings().duckdb_threads}")
     stats = dict(
         zip(
             ["nodes", "kept_edges"],
             con.execute(
-                "select (select count(*) from intermediate.int_identifiers_unioned), "
-                f"(select count(*) from ({KEPT_EDGES}))"
-            ).fetchone(),
+                f"select (select count(*) from {SCHEMA}.int_identifiers_unioned), "
+                f"(select count(*) from {SCHEMA}.int_identity_edges_guarded "
+                "where dropped_reason is null)"
+            ).fetchall()[0],
             strict=True,
         )
     )
     began = time.perf_counter()
-    con.execute(f"create temp table sql_clusters as {sql}")
-    sql_seconds = time.perf_counter() - began
-    passes, components, largest = con.execute(
+    clusters = model.model(_Refs(con), con)
+    model_seconds = time.perf_counter() - began
+    model_clusters = con.from_arrow(clusters).set_alias("model_clusters")
+    passes, components, largest = model_clusters.query(
+        "model_clusters",
         "select max(converged_at_pass), count(distinct cluster_id), "
-        "(select max(n) from (select count(*) as n from sql_clusters group by cluster_id)) "
-        "from sql_clusters"
-    ).fetchone()
-    scipy_times, labels, nodes = scipy_components(con)
-    # one Arrow table, not a row-by-row insert: at 100,000 x 365 (2.6 M identifiers) an
-    # executemany took over 20 minutes
-    scipy_table = pa.table({"identifier_id": nodes, "component": labels.astype(np.int64)})
-    con.register("scipy_table", scipy_table)
-    con.execute("create temp table scipy_labels as select * from scipy_table")
-    # the same partition: each SQL cluster is exactly one scipy component and vice versa
-    pairs, sql_labels, scipy_labels = con.execute(
-        "select count(distinct (c.cluster_id, s.component)), count(distinct c.cluster_id), "
-        "count(distinct s.component) from sql_clusters c join scipy_labels s using (identifier_id)"
-    ).fetchone()
+        "(select max(n) from (select count(*) as n from model_clusters group by cluster_id)) "
+        "from model_clusters",
+    ).fetchall()[0]
+    scipy_times, scipy_table = scipy_components(con)
+    scipy_labels = con.from_arrow(scipy_table).set_alias("scipy_labels")
+    # the same partition: each model cluster is exactly one scipy component and vice versa
+    pairs, model_labels, scipy_count = (
+        model_clusters.join(
+            scipy_labels, "model_clusters.identifier_id = scipy_labels.identifier_id"
+        )
+        .aggregate(
+            "count(distinct (cluster_id, component)), count(distinct cluster_id), "
+            "count(distinct component)"
+        )
+        .fetchall()[0]
+    )
     con.close()
     return {
         **stats,
         "components": components,
         "largest_component": largest,
         "passes": passes,
-        "sql_seconds": round(sql_seconds, 3),
+        "model_seconds": round(model_seconds, 3),
         **{k: round(v, 3) if isinstance(v, float) else v for k, v in scipy_times.items()},
-        "ratio_sql_to_scipy_components": round(sql_seconds / scipy_times["scipy_components_s"], 1),
-        "ratio_sql_to_scipy_total": round(
-            sql_seconds / (scipy_times["scipy_prepare_s"] + scipy_times["scipy_components_s"]), 2
+        "ratio_model_to_scipy_components": round(
+            model_seconds / scipy_times["scipy_components_s"], 1
         ),
-        "same_components": pairs == sql_labels == scipy_labels,
+        "ratio_model_to_scipy_total": round(
+            model_seconds / (scipy_times["scipy_prepare_s"] + scipy_times["scipy_components_s"]),
+            2,
+        ),
+        "same_components": pairs == model_labels == scipy_count,
     }
 
 

@@ -410,3 +410,41 @@ def test_a_served_table_that_drifted_from_the_build_is_copied_whole(
     assert "marts.fct_touchpoints" in result.updated
     rows, only_built, only_served = _served_against_built(serving, build, "marts.fct_orders")
     assert rows > 0 and (only_built, only_served) == (0, 0)
+
+
+def test_a_daily_run_reclassifies_touchpoints_the_seeds_now_classify_differently(
+    builds: Builds, tmp_path: Path
+) -> None:
+    """fct_touchpoints rebuilds old rows whose phase or channel group differ from the seeds.
+
+    As if an analyst had changed `touchpoint_phases` and `channels` since those rows were
+    built: on a copy of the daily warehouse, old rows of one type and one channel carry
+    other values than the seeds give; one more daily run of the last day must bring every
+    row back to the full refresh's, and leave the rest alone.
+    """
+    build = tmp_path / "build.duckdb"
+    shutil.copyfile(builds.daily, build)
+    last = _days()[-1]
+    with duckdb.connect(str(build)) as con:
+        tampered_phase = con.execute(
+            "update marts.fct_touchpoints set journey_phase = 'stale phase' "
+            "where touchpoint_type = 'product_view' and touchpoint_date < ?",
+            [last - timedelta(days=3)],
+        ).fetchone()[0]
+        tampered_group = con.execute(
+            "update marts.fct_touchpoints set channel_group = null "
+            "where channel = 'email' and touchpoint_date < ?",
+            [last - timedelta(days=3)],
+        ).fetchone()[0]
+    # old rows, outside the window and its lookback, so only the seed check can find them
+    assert tampered_phase > 0 and tampered_group > 0
+
+    _dbt_build(build, tmp_path / "work", last, last)
+
+    for con in _attached(builds.full, build):
+        rows, only_full, only_daily = _differences(con, "marts.fct_touchpoints", None)
+        assert rows > 0
+        assert (only_full, only_daily) == (0, 0), (
+            f"{only_full} of {rows} rows only in the full refresh, {only_daily} only after the "
+            "run that had to reclassify"
+        )

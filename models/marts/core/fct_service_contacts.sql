@@ -26,10 +26,12 @@ tickets as (
 
 identifiers as (
 
+    -- only identifiers with a customer: the joins below are left joins for the key
     select
         identifier_id,
         customer_key
     from {{ ref('int_identifiers_resolved') }}
+    where customer_key is not null
 
 ),
 

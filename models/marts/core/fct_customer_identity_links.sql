@@ -12,7 +12,9 @@ edges as (
 
 identifiers as (
 
+    -- a kept link joins two identifiers of one cluster, so both have the customer or neither
     select * from {{ ref('int_identifiers_resolved') }}
+    where customer_key is not null
 
 )
 
@@ -35,4 +37,3 @@ select
 from edges
 inner join identifiers as side_a on edges.identifier_id_a = side_a.identifier_id
 inner join identifiers as side_b on edges.identifier_id_b = side_b.identifier_id
-where side_a.customer_key is not null

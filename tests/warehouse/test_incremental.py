@@ -69,6 +69,8 @@ TABLES = (
     "intermediate.int_touchpoints_unioned",
     "marts.fct_touchpoints",
     "marts.fct_web_sessions",
+    "intermediate.int_web_users_daily",
+    "intermediate.int_web_channel_users_daily",
     "marts.fct_orders",
     "marts.fct_order_lines",
     "marts.fct_returns",

@@ -16,7 +16,6 @@ per_channel as (
         session_start_date as date_day,
         channel,
         count(*) as sessions,
-        count(distinct visitor_hash) as users,  -- noqa: RF04
         sum(case when is_engaged then 1 else 0 end) as engaged_sessions,
         sum(coalesce(duration_seconds, 0)) as session_duration_seconds,
         sum(view_item_count) as product_views,
@@ -25,6 +24,26 @@ per_channel as (
         sum(store_locator_search_count) as store_locator_searches
     from sessions
     group by session_start_date, channel
+
+),
+
+channel_users as (
+
+    -- distinct visitors, counted incrementally (int_web_users_daily says why)
+    select * from {{ ref('int_web_channel_users_daily') }}
+
+),
+
+with_users as (
+
+    select
+        per_channel.*,
+        channel_users.users  -- noqa: RF04
+    from per_channel
+    left join channel_users
+        on
+            per_channel.date_day = channel_users.date_day
+            and per_channel.channel = channel_users.channel
 
 )
 
@@ -55,4 +74,4 @@ select
     cast(sessions_with_add_to_cart as {{ type_double() }}) / nullif(sessions_with_product_view, 0)
         as view_to_cart_rate
 
-from per_channel
+from with_users

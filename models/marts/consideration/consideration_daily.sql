@@ -21,11 +21,11 @@ channels as (
 
 users as (
 
+    -- distinct visitors of the day, counted incrementally (int_web_users_daily says why)
     select
-        session_start_date as date_day,
-        count(distinct visitor_hash) as users  -- noqa: RF04
-    from {{ ref('fct_web_sessions') }}
-    group by session_start_date
+        date_day,
+        users  -- noqa: RF04
+    from {{ ref('int_web_users_daily') }}
 
 ),
 

@@ -29,11 +29,16 @@ sessions as (
         count(*) as sessions,
         sum(case when purchase_count > 0 then 1 else 0 end) as purchase_sessions,
         sum(case when add_to_cart_count > 0 then 1 else 0 end) as cart_sessions,
-        sum(case when begin_checkout_count > 0 then 1 else 0 end) as checkout_sessions,
-        count(distinct visitor_hash) as users,  -- noqa: RF04
-        count(distinct case when purchase_count > 0 then visitor_hash end) as purchasing_users
+        sum(case when begin_checkout_count > 0 then 1 else 0 end) as checkout_sessions
     from {{ ref('fct_web_sessions') }}
     group by session_start_date, channel
+
+),
+
+channel_users as (
+
+    -- distinct visitors, counted incrementally (int_web_users_daily says why)
+    select * from {{ ref('int_web_channel_users_daily') }}
 
 ),
 
@@ -65,8 +70,8 @@ joined as (
         coalesce(sessions.purchase_sessions, 0) as purchase_sessions,
         coalesce(sessions.cart_sessions, 0) as cart_sessions,
         coalesce(sessions.checkout_sessions, 0) as checkout_sessions,
-        coalesce(sessions.users, 0) as users,  -- noqa: RF04
-        coalesce(sessions.purchasing_users, 0) as purchasing_users
+        coalesce(channel_users.users, 0) as users,  -- noqa: RF04
+        coalesce(channel_users.purchasing_users, 0) as purchasing_users
     from channel_days
     left join orders
         on
@@ -76,6 +81,10 @@ joined as (
         on
             channel_days.date_day = sessions.date_day
             and channel_days.channel = sessions.channel
+    left join channel_users
+        on
+            channel_days.date_day = channel_users.date_day
+            and channel_days.channel = channel_users.channel
 
 )
 

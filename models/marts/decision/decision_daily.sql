@@ -23,12 +23,12 @@ channels as (
 
 users as (
 
+    -- distinct visitors of the day, counted incrementally (int_web_users_daily says why)
     select
-        session_start_date as date_day,
-        count(distinct visitor_hash) as users,  -- noqa: RF04
-        count(distinct case when purchase_count > 0 then visitor_hash end) as purchasing_users
-    from {{ ref('fct_web_sessions') }}
-    group by session_start_date
+        date_day,
+        users,  -- noqa: RF04
+        purchasing_users
+    from {{ ref('int_web_users_daily') }}
 
 ),
 

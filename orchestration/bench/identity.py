@@ -39,17 +39,21 @@ def clustering_model() -> ModuleType:
     return module
 
 
-class _Refs:
-    """What the model asks of dbt: `config` (ignored here) and `ref` (a built table)."""
+class DbtRefs:
+    """What the model asks of dbt: `config` (ignored here) and `ref` (a table of `schema`).
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    Also the model's tests' stand-in for dbt (tests/models/test_identity_clusters.py).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, schema: str = SCHEMA) -> None:
         self.con = con
+        self.schema = schema
 
     def config(self, **_: object) -> None:
         return None
 
     def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self.con.table(f"{SCHEMA}.{name}")
+        return self.con.table(f"{self.schema}.{name}")
 
 
 def scipy_components(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, float], pa.Table]:
@@ -102,7 +106,7 @@ def run(build_db: Path) -> dict[str, object]:
         )
     )
     began = time.perf_counter()
-    clusters = model.model(_Refs(con), con)
+    clusters = model.model(DbtRefs(con), con)
     model_seconds = time.perf_counter() - began
     model_clusters = con.from_arrow(clusters).set_alias("model_clusters")
     passes, components, largest = model_clusters.query(

@@ -9,8 +9,6 @@ and check the clusters against the simulator's truth (tests/warehouse/test_ident
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import duckdb
@@ -19,18 +17,12 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-MODEL = (
-    Path(__file__).parents[2] / "models" / "intermediate" / "identity" / "int_identity_clusters.py"
-)
+from orchestration.bench.identity import DbtRefs, clustering_model
 
 
 @pytest.fixture(scope="module")
 def clusters() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("int_identity_clusters", MODEL)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return clustering_model()  # the model file dbt runs, imported as a module
 
 
 def naive_propagation(node_count: int, edges: list[tuple[int, int]]) -> tuple[list, list]:
@@ -103,19 +95,6 @@ def test_random_graphs_match_scipy_and_the_naive_propagation(
     assert passes.max() > 2  # the graphs have chains, so the passes are worth checking
 
 
-class _Dbt:
-    """What the model asks of dbt: `config` and `ref` (tables of a real DuckDB database)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        self.con = con
-
-    def config(self, **_: object) -> None:
-        return None
-
-    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self.con.table(name)
-
-
 def test_the_model_merges_through_a_shared_record_and_not_through_a_dropped_link(
     clusters: ModuleType,
 ) -> None:
@@ -139,7 +118,7 @@ def test_the_model_merges_through_a_shared_record_and_not_through_a_dropped_link
         "('email:b@y.nl', 'phone:+31611111111', 'shared: test')"
     )
 
-    con.register("result", clusters.model(_Dbt(con), con))
+    con.register("result", clusters.model(DbtRefs(con, schema="main"), con))
     rows = con.execute(
         "select identifier_id, cluster_id, converged_at_pass from result order by identifier_id"
     ).fetchall()

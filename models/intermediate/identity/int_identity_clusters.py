@@ -6,7 +6,7 @@ the smallest label among its neighbours; only identifiers whose label changed in
 propagate in the next. Identifiers are numbered in their sort order, so a component's
 label is its smallest identifier, the cluster id. Same rows as the recursive CTE it
 replaced (size M daily build, 2.6 M identifiers, 1.8 M kept links, 8 passes: the node
-4.0-4.5 -> 2.6-2.8 s, the propagation itself 0.2 s; docs/identity.md). The graph crosses
+4.0-4.9 -> 2.5-2.9 s, the propagation itself 0.2 s; docs/identity.md). The graph crosses
 from DuckDB to numpy as two integer arrays, never as text.
 
 A Python model: SQL has no loop but recursion, and DuckDB's recursive CTE re-joined the

@@ -84,8 +84,8 @@ stale_combinations as (
 
 reclassified as (
 
-    -- rows whose phase or channel group the seeds now give differently (size M daily,
-    -- the query: 4.2 -> 3.5 CPU-s against a join of every row with the seeds)
+    -- rows whose phase or channel group the seeds now give differently (size M daily: about
+    -- 0.6 of the query's 4.2 CPU-s saved against joining every row with the seeds)
     select current_rows.touchpoint_id
     from {{ this }} as current_rows
     where exists (

@@ -56,30 +56,21 @@ class DbtRefs:
         return self.con.table(f"{self.schema}.{name}")
 
 
-def scipy_components(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, float], pa.Table]:
-    """scipy's components on the same graph, the nodes numbered in SQL (integers only)."""
+def scipy_components(
+    con: duckdb.DuckDBPyConnection, model: ModuleType
+) -> tuple[dict[str, float], pa.Table]:
+    """scipy's components on the same graph, built by the model's own `integer_graph`."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     began = time.perf_counter()
-    numbered = con.sql(
-        f"select identifier_id, cast(row_number() over (order by identifier_id) - 1 as bigint) "
-        f"as node_id from {SCHEMA}.int_identifiers_unioned"
-    ).to_arrow_table()
-    side_a = con.from_arrow(numbered).set_alias("side_a")
-    side_b = con.from_arrow(numbered).set_alias("side_b")
-    kept = (
-        con.table(f"{SCHEMA}.int_identity_edges_guarded")
-        .filter("dropped_reason is null")
-        .set_alias("edges")
-        .join(side_a, "edges.identifier_id_a = side_a.identifier_id")
-        .join(side_b, "edges.identifier_id_b = side_b.identifier_id")
-        .project("side_a.node_id as node_a, side_b.node_id as node_b")
-        .fetchnumpy()
+    refs = DbtRefs(con)
+    numbered, node_a, node_b = model.integer_graph(
+        con, refs.ref("int_identifiers_unioned"), refs.ref("int_identity_edges_guarded")
     )
     prepared = time.perf_counter()
     size = numbered.num_rows
-    a, b = np.asarray(kept["node_a"]), np.asarray(kept["node_b"])
+    a, b = np.asarray(node_a), np.asarray(node_b)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(size, size))
     count, labels = connected_components(graph.tocsr(), directed=False)
     done = time.perf_counter()
@@ -115,7 +106,7 @@ def run(build_db: Path) -> dict[str, object]:
         "(select max(n) from (select count(*) as n from model_clusters group by cluster_id)) "
         "from model_clusters",
     ).fetchall()[0]
-    scipy_times, scipy_table = scipy_components(con)
+    scipy_times, scipy_table = scipy_components(con, model)
     scipy_labels = con.from_arrow(scipy_table).set_alias("scipy_labels")
     # the same partition: each model cluster is exactly one scipy component and vice versa
     pairs, model_labels, scipy_count = (

@@ -44,13 +44,14 @@ def propagate(node_count: int, side_a: np.ndarray, side_b: np.ndarray) -> tuple:
         converged_at[changed] = current_pass
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    identifiers = dbt.ref("int_identifiers_unioned")
-    edges = dbt.ref("int_identity_edges_guarded")
+def integer_graph(session, identifiers, edges) -> tuple:
+    """The graph as integers: (numbered, node_a, node_b).
 
-    # Relations and Arrow tables, not SQL text: no temporary table or view is left on
-    # dbt's connection, which later models reuse.
+    `numbered` is an Arrow table of identifier_id and node_id (0.., in identifier order);
+    node_a and node_b are the kept links' ends as two integer arrays. Relations and Arrow
+    tables, not SQL text: no temporary table or view is left on dbt's connection, which
+    later models reuse. The identity benchmark builds scipy's graph with this too.
+    """
     numbered = identifiers.project(
         "identifier_id, cast(row_number() over (order by identifier_id) - 1 as bigint) as node_id"
     ).to_arrow_table()
@@ -64,8 +65,16 @@ def model(dbt, session):
         .project("side_a.node_id as node_a, side_b.node_id as node_b")
         .fetchnumpy()
     )
+    return numbered, kept["node_a"], kept["node_b"]
 
-    label, converged_at = propagate(numbered.num_rows, kept["node_a"], kept["node_b"])
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    identifiers = dbt.ref("int_identifiers_unioned")
+    edges = dbt.ref("int_identity_edges_guarded")
+
+    numbered, node_a, node_b = integer_graph(session, identifiers, edges)
+    label, converged_at = propagate(numbered.num_rows, node_a, node_b)
     identifier_ids = numbered.column("identifier_id")
     return pa.table(
         {

@@ -58,6 +58,9 @@ class Stage:
     peak_rss_bytes: int
     detail: str = ""
     parts: dict[str, float] = field(default_factory=dict)  # seconds per kind of Dagster step
+    # what made up the peak: (process, RSS bytes) at the sample, and when it came
+    at_peak: list[tuple[str, int]] = field(default_factory=list)
+    peak_after_seconds: float = 0.0
 
 
 def bench_dir(size: str) -> Path:
@@ -89,8 +92,14 @@ def measured(stages: list[Stage], name: str) -> Iterator[Stage]:
         yield stage
         stage.seconds = time.perf_counter() - began
     stage.peak_rss_bytes = rss.peak
+    stage.at_peak, stage.peak_after_seconds = rss.at_peak, round(rss.peak_after, 1)
     stages.append(stage)
     print(f"  {name:<16} {stage.seconds:9.1f} s   peak {rss.peak / 2**30:5.2f} GiB  {stage.detail}")
+    print(f"  {'':<16} peak {stage.peak_after_seconds:.0f} s in: {_processes(stage.at_peak)}")
+
+
+def _processes(at_peak: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{command} {rss / 2**30:.2f} GiB" for command, rss in at_peak) or "-"
 
 
 def floor(landing: Path) -> int:
@@ -256,6 +265,8 @@ def print_figures(figures: dict[str, object], echo: Callable[[str], None] = prin
         echo(f"{stage['name']:<16} {stage['seconds']:9.1f} {stage['peak_rss_bytes'] / 2**30:9.2f}")
         for kind, seconds in stage.get("parts", {}).items():
             echo(f"  {kind:<14} {seconds:9.1f}")
+        if stage.get("at_peak"):
+            echo(f"  peak {stage['peak_after_seconds']:.0f} s in: {_processes(stage['at_peak'])}")
     echo("")
     for key, value in figures["ratios"].items():
         floor_value = FLOORS.get(key)

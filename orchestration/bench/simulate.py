@@ -38,17 +38,24 @@ PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class TreeRss:
-    """Samples the summed RSS of this process and its descendants from /proc."""
+    """Samples the summed RSS of this process and its descendants from /proc.
+
+    Besides the peak it keeps what made it up (`at_peak`: each process's command and RSS)
+    and when it came (`peak_after`, seconds after the start), so a peak can be explained.
+    """
 
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
         self.peak = 0
+        self.at_peak: list[tuple[str, int]] = []
+        self.peak_after = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.available = Path(f"/proc/{os.getpid()}/statm").exists()
 
     def __enter__(self) -> TreeRss:
         if self.available:
+            self._started = time.monotonic()
             self._thread.start()
         return self
 
@@ -59,7 +66,12 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(p) for p in _tree(os.getpid())))
+            sizes = [(p, _rss(p)) for p in _tree(os.getpid())]
+            total = sum(rss for _, rss in sizes)
+            if total > self.peak:
+                self.peak = total
+                self.peak_after = time.monotonic() - self._started
+                self.at_peak = [(_command(p), rss) for p, rss in sizes if rss]
             self._stop.wait(self.interval)
 
 
@@ -68,6 +80,15 @@ def _rss(pid: int) -> int:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
     except (OSError, IndexError, ValueError):
         return 0  # the process ended between listing and reading
+
+
+def _command(pid: int) -> str:
+    """The process's command line, shortened to what tells processes apart."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return f"pid {pid} (ended)"
+    return f"{pid} " + " ".join(Path(word).name for word in words[:4] if word)[:80]
 
 
 def _tree(pid: int) -> list[int]:
